@@ -19,14 +19,7 @@ interface Entry {
 
 /** The command table; add a line here for a new command module. */
 const commands: Record<string, Entry> = {
-  'dump-log': {
-    summary: 'print the record batches of a segment file (like kafka-dump-log)',
-    load: async () => (await import('./dump-log.ts')).command,
-  },
-  recover: {
-    summary: 'run crash recovery on a partition directory of segment files',
-    load: async () => (await import('./recover.ts')).command,
-  },
+  // 'name': { summary: 'one line', load: async () => (await import('./name.ts')).command },
 };
 
 export function usage(): string {
