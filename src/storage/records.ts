@@ -70,7 +70,11 @@ export interface BatchInput {
   readonly timestampType?: TimestampType; // default CreateTime
   readonly isTransactional?: boolean;
   readonly isControl?: boolean;
-  readonly baseTimestamp?: number; // default: the first record's timestamp, or 0
+  readonly baseTimestamp?: number; // default: the first record's timestamp (-1 if there are no records)
+  /** Default: the largest record timestamp. Under LogAppendTime, the broker's append time. */
+  readonly maxTimestamp?: number;
+  /** Only for a batch with no records (as the log cleaner leaves them); default count - 1. */
+  readonly lastOffsetDelta?: number;
   readonly producerId?: number; // default -1
   readonly producerEpoch?: number; // default -1
   readonly baseSequence?: number; // default -1
