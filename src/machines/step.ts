@@ -98,6 +98,5 @@ function collectEffects(actions: readonly ExecutedAction[]): Effect[] {
       `machine action '${action.type}' needs a live actor (no sendTo/invoke/spawn/cancel)`,
     );
   }
-  actions.length = 0;
   return effects;
 }
