@@ -60,6 +60,8 @@ export interface ProducerState {
   readonly coordinatorEpoch: number;
   /** First offset of the open transaction, -1 if none. */
   readonly currentTxnFirstOffset: number;
+  /** maxTimestamp of the producer's last batch or marker, -1 if unknown. */
+  readonly lastTimestamp: number;
   /** Oldest first, at most NUM_BATCHES_TO_RETAIN (5); fewer after a reload from a snapshot. */
   readonly batches: readonly BatchMetadata[];
 }
