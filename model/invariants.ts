@@ -218,11 +218,14 @@ const healedClusterConverges: Invariant = {
 const ackedWritesRead: Invariant = {
   name: 'acked-writes-read',
   kind: 'eventually',
-  statement: 'after healing, a consumer reading from offset 0 reads every acknowledged write',
+  statement: 'after healing, a consumer reading from offset 0 reads every acknowledged write, at its acknowledged offset',
   source: 'Vanlightly kip_966 liveness; Jepsen kafka.clj lost-write',
   check({ ledger }) {
-    for (const write of ledger.ackedWrites())
-      if (!ledger.wasConsumed(write.value)) return witness(`acked ${write.value}@${write.offset} (step ${write.step}) never read by the consumer`);
+    for (const write of ledger.ackedWrites()) {
+      const offset = ledger.consumedAt(write.value);
+      if (offset === undefined) return witness(`acked ${write.value}@${write.offset} (step ${write.step}) never read by the consumer`);
+      if (offset !== write.offset) return witness(`acked ${write.value}@${write.offset} (step ${write.step}) but read at offset ${offset}`);
+    }
     return undefined;
   },
 };

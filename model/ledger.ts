@@ -47,7 +47,7 @@ export class Ledger {
   private readonly sendOrder = new Map<string, number>();
   private readonly committed = new Map<number, CommittedOffset>();
   private readonly leaderHighWatermarks = new Map<string, number>();
-  private readonly consumed = new Set<string>();
+  private readonly consumed = new Map<string, number>();
   private lastLeader = -1;
   private lastIsrSize = -1;
   readonly events: GhostEvents = {
@@ -79,8 +79,9 @@ export class Ledger {
   /** Two acknowledgements of one value at different offsets (a duplicate the client was told about). */
   readonly ackConflicts: { value: string; offsets: [number, number] }[] = [];
 
-  recordConsumed(value: string): void {
-    this.consumed.add(value);
+  /** A consumer read `value` at `offset`. */
+  recordConsumed(value: string, offset: number): void {
+    if (!this.consumed.has(value)) this.consumed.set(value, offset);
   }
 
   ackedWrites(): AckedWrite[] {
@@ -91,8 +92,9 @@ export class Ledger {
     return this.sendOrder.get(value);
   }
 
-  wasConsumed(value: string): boolean {
-    return this.consumed.has(value);
+  /** The offset a consumer read `value` at, if it did. */
+  consumedAt(value: string): number | undefined {
+    return this.consumed.get(value);
   }
 
   committedAt(offset: number): CommittedOffset | undefined {

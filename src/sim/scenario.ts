@@ -30,7 +30,8 @@ export type Step =
   | { readonly kind: 'drop'; readonly pick: number }
   | { readonly kind: 'duplicate'; readonly pick: number }
   | { readonly kind: 'reorder'; readonly pick: number }
-  | { readonly kind: 'crash'; readonly broker: number; readonly mode: CrashMode }
+  /** `seed` chooses what a power loss keeps of each file's unsynced writes; 0 keeps none of them. */
+  | { readonly kind: 'crash'; readonly broker: number; readonly mode: CrashMode; readonly seed: number }
   | { readonly kind: 'restart'; readonly broker: number }
   | { readonly kind: 'isolate'; readonly broker: number }
   | { readonly kind: 'heal' };
@@ -60,7 +61,7 @@ export function stepToString(step: Step): string {
     case 'reorder':
       return `${step.kind}(#${step.pick})`;
     case 'crash':
-      return `crash(broker-${step.broker}, ${step.mode})`;
+      return `crash(broker-${step.broker}, ${step.mode}${step.seed === 0 ? '' : `, seed ${step.seed}`})`;
     case 'restart':
     case 'isolate':
       return `${step.kind}(broker-${step.broker})`;
@@ -89,9 +90,9 @@ export function stepArbitrary(budget: FaultBudget, brokers: number): fc.Arbitrar
       arbitrary: fc.record({ kind: fc.constantFrom('drop' as const, 'duplicate' as const, 'reorder' as const), pick }),
     });
   if (budget.processCrashes > 0)
-    choices.push({ weight: 2, arbitrary: fc.record({ kind: fc.constant('crash' as const), broker, mode: fc.constant('process' as const) }) });
+    choices.push({ weight: 2, arbitrary: fc.record({ kind: fc.constant('crash' as const), broker, mode: fc.constant('process' as const), seed: fc.constant(0) }) });
   if (budget.powerLosses > 0)
-    choices.push({ weight: 2, arbitrary: fc.record({ kind: fc.constant('crash' as const), broker, mode: fc.constant('power-loss' as const) }) });
+    choices.push({ weight: 2, arbitrary: fc.record({ kind: fc.constant('crash' as const), broker, mode: fc.constant('power-loss' as const), seed: fc.oneof(fc.constant(0), fc.nat({ max: 999 })) }) });
   if (budget.processCrashes > 0 || budget.powerLosses > 0)
     choices.push({ weight: 2, arbitrary: fc.record({ kind: fc.constant('restart' as const), broker }) });
   if (budget.isolations > 0) {
@@ -121,8 +122,8 @@ function randomStep(prng: Prng, budget: FaultBudget, brokers: number): Step {
     if (roll < 16) return { kind: 'run', events: prng.between(1, 30), seed: prng.below(1000) };
     if (roll < 19) return { kind: 'tick' };
     if (roll < 21 && budget.messageFaults > 0) return { kind: prng.pick(['drop', 'duplicate', 'reorder'] as const), pick: prng.below(16) };
-    if (roll < 23 && budget.processCrashes > 0) return { kind: 'crash', broker: prng.below(brokers), mode: 'process' };
-    if (roll < 25 && budget.powerLosses > 0) return { kind: 'crash', broker: prng.below(brokers), mode: 'power-loss' };
+    if (roll < 23 && budget.processCrashes > 0) return { kind: 'crash', broker: prng.below(brokers), mode: 'process', seed: 0 };
+    if (roll < 25 && budget.powerLosses > 0) return { kind: 'crash', broker: prng.below(brokers), mode: 'power-loss', seed: prng.chance(1, 2) ? 0 : prng.below(1000) };
     if (roll < 27 && crashes) return { kind: 'restart', broker: prng.below(brokers) };
     if (roll < 29 && budget.isolations > 0) return { kind: 'isolate', broker: prng.below(brokers) };
     if (roll < 30 && budget.isolations > 0) return { kind: 'heal' };
@@ -144,8 +145,8 @@ function parseStep(text: string): Step {
   if (m) return { kind: 'run', events: Number(m[1]), seed: Number(m[2]) };
   m = /^(drop|duplicate|reorder)\(#(\d+)\)$/.exec(text);
   if (m) return { kind: m[1] as 'drop' | 'duplicate' | 'reorder', pick: Number(m[2]) };
-  m = /^crash\(broker-(\d+), (process|power-loss)\)$/.exec(text);
-  if (m) return { kind: 'crash', broker: Number(m[1]), mode: m[2] as CrashMode };
+  m = /^crash\(broker-(\d+), (process|power-loss)(?:, seed (\d+))?\)$/.exec(text);
+  if (m) return { kind: 'crash', broker: Number(m[1]), mode: m[2] as CrashMode, seed: Number(m[3] ?? 0) };
   m = /^(restart|isolate)\(broker-(\d+)\)$/.exec(text);
   if (m) return { kind: m[1] as 'restart' | 'isolate', broker: Number(m[2]) };
   throw new InputError(`not a scenario step: '${text}' (expected e.g. send, run(5, seed 1), crash(broker-0, power-loss))`);

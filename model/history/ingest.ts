@@ -1,0 +1,401 @@
+/**
+ * Streaming ingestion: one history event at a time becomes a few numbers in typed columns
+ * (`HistoryLog`). Nothing of the raw line is kept but interned keys and values, so a file is
+ * checked in one pass with memory proportional to its reads and writes, not its text.
+ *
+ * Every shape error is an `InputError` naming `source:line` (1-based) and what is wrong.
+ */
+import { InputError, assert } from '../../src/core/assert.ts';
+import { Float64Column, Int32Column, Uint8Column } from './columns.ts';
+import type { HistoryValue } from './types.ts';
+
+export const TYPE_OK = 0;
+export const TYPE_FAIL = 1;
+export const TYPE_INFO = 2;
+export const TYPE_NAMES = ['ok', 'fail', 'info'] as const;
+
+export const F_SEND = 0;
+export const F_POLL = 1;
+export const F_TXN = 2;
+export const F_ASSIGN = 3;
+export const F_SUBSCRIBE = 4;
+export const F_CRASH = 5;
+export const F_NAMES = ['send', 'poll', 'txn', 'assign', 'subscribe', 'crash'] as const;
+const F_CODES = new Map<string, number>(F_NAMES.map((name, code) => [name, code]));
+const COMPLETION_CODES = new Map<string, number>([['ok', TYPE_OK], ['fail', TYPE_FAIL], ['info', TYPE_INFO]]);
+
+interface Pending {
+  readonly where: string;
+  readonly index: number;
+  readonly f: number;
+  readonly event: Record<string, unknown>;
+}
+
+/** What an assign/subscribe operation left assigned. */
+export interface Assignment {
+  readonly keys: readonly number[];
+  readonly seekToBeginning: boolean;
+}
+
+/** The accumulated, compact form of a history: the checker's whole input after parsing. */
+export class HistoryLog {
+  readonly keyIds = new Map<string, number>();
+  readonly keyNames: string[] = [];
+  readonly keyValueIds: Map<HistoryValue, number>[] = [];
+  readonly keyOffsetSlots: Map<number, number>[] = [];
+  readonly keySlots: number[][] = [];
+
+  /** Values are interned per key into one global id space. */
+  readonly valueKey = new Int32Column();
+  readonly valueRaw: HistoryValue[] = [];
+  /** The completion that sent the value, or -1 (never sent). */
+  readonly valueWriter = new Int32Column();
+  /** 1 when some `ok` operation read it. */
+  readonly valueOkRead = new Uint8Column();
+  /** The first log slot (key, offset) where it was seen, or -1. */
+  readonly valueSlot = new Int32Column();
+  /** Further slots of a value seen at several offsets (duplicates). */
+  readonly valueExtraSlots = new Map<number, number[]>();
+
+  /** A slot is one (key, offset) pair named by some read or send. */
+  readonly slotKey = new Int32Column();
+  readonly slotOffset = new Float64Column();
+  /** The first value placed at the slot by the log, or -1 while none is. */
+  readonly slotValue = new Int32Column();
+  /** Further values at a slot (inconsistent offsets). */
+  readonly slotConflicts = new Map<number, number[]>();
+
+  readonly opIndex = new Float64Column();
+  readonly opProcess = new Int32Column();
+  readonly opType = new Uint8Column();
+  readonly opF = new Uint8Column();
+  readonly opReadStart = new Int32Column();
+  readonly opWriteStart = new Int32Column();
+  readonly opAssignment = new Map<number, Assignment>();
+  readonly opRebalanced = new Map<number, Set<number>>();
+  /** The raw process of each process incarnation (an `info` ends an incarnation). */
+  readonly processRaw: (number | string)[] = [];
+
+  readonly readValue = new Int32Column(4096);
+  readonly readSlot = new Int32Column(4096);
+  readonly writeValue = new Int32Column(4096);
+  readonly writeSlot = new Int32Column(4096);
+
+  readonly infoCauses: unknown[] = [];
+  readonly infoCauseTexts = new Set<string>();
+  events = 0;
+  notes = 0;
+  sealed = false;
+
+  get opCount(): number {
+    return this.opIndex.length;
+  }
+
+  /** Reads of op are [readStart(op), readEnd(op)); valid once sealed. */
+  readEnd(op: number): number {
+    return op + 1 < this.opCount ? this.opReadStart.get(op + 1) : this.readValue.length;
+  }
+
+  writeEnd(op: number): number {
+    return op + 1 < this.opCount ? this.opWriteStart.get(op + 1) : this.writeValue.length;
+  }
+
+  internKey(name: string): number {
+    let id = this.keyIds.get(name);
+    if (id === undefined) {
+      id = this.keyNames.length;
+      this.keyIds.set(name, id);
+      this.keyNames.push(name);
+      this.keyValueIds.push(new Map());
+      this.keyOffsetSlots.push(new Map());
+      this.keySlots.push([]);
+    }
+    return id;
+  }
+
+  internValue(key: number, raw: HistoryValue): number {
+    const ids = this.keyValueIds[key] as Map<HistoryValue, number>;
+    let id = ids.get(raw);
+    if (id === undefined) {
+      id = this.valueRaw.length;
+      ids.set(raw, id);
+      this.valueRaw.push(raw);
+      this.valueKey.push(key);
+      this.valueWriter.push(-1);
+      this.valueOkRead.push(0);
+      this.valueSlot.push(-1);
+    }
+    return id;
+  }
+
+  slotFor(key: number, offset: number): number {
+    const slots = this.keyOffsetSlots[key] as Map<number, number>;
+    let slot = slots.get(offset);
+    if (slot === undefined) {
+      slot = this.slotKey.push(key);
+      this.slotOffset.push(offset);
+      this.slotValue.push(-1);
+      slots.set(offset, slot);
+      (this.keySlots[key] as number[]).push(slot);
+    }
+    return slot;
+  }
+
+  /** The log learns that `value` sits at `slot` (from a poll, or a send that committed). */
+  addLogEntry(slot: number, value: number): void {
+    assert(this.valueKey.get(value) === this.slotKey.get(slot), 'log entry across keys');
+    const first = this.slotValue.get(slot);
+    if (first === -1) this.slotValue.set(slot, value);
+    else if (first !== value) addUnique(this.slotConflicts, slot, value);
+    const seen = this.valueSlot.get(value);
+    if (seen === -1) this.valueSlot.set(value, slot);
+    else if (seen !== slot) addUnique(this.valueExtraSlots, value, slot);
+  }
+}
+
+function addUnique(map: Map<number, number[]>, at: number, item: number): void {
+  const list = map.get(at);
+  if (list === undefined) map.set(at, [item]);
+  else if (!list.includes(item)) list.push(item);
+}
+
+/** Feeds events into a `HistoryLog`, pairing invokes with completions per process. */
+export class HistoryIngest {
+  readonly log = new HistoryLog();
+  private readonly pending = new Map<number | string, Pending>();
+  private readonly incarnation = new Map<number | string, number>();
+  private lastIndex = -1;
+  private lastTime = -Infinity;
+
+  constructor(private readonly source: string) {}
+
+  /** One event; `line` is its 0-based line (the default `index`). */
+  add(raw: unknown, line: number): void {
+    assert(!this.log.sealed, 'add after finish');
+    const where = `${this.source}:${line + 1}`;
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+      throw new InputError(`${where}: expected an operation map, got ${describe(raw)}`);
+    }
+    const event = raw as Record<string, unknown>;
+    this.log.events++;
+    const index = this.checkIndex(event['index'], line, where);
+    this.checkTime(event['time'], where);
+    const process = event['process'];
+    const f = event['f'];
+    if (process === 'nemesis') return void this.log.notes++;
+    if (typeof f !== 'string') throw new InputError(`${where}: "f" must be a string, got ${describe(f)}`);
+    const fCode = F_CODES.get(f);
+    if (fCode === undefined) return void this.log.notes++;
+    if (!isProcess(process)) {
+      throw new InputError(`${where}: "process" must be an integer or a string, got ${describe(process)}`);
+    }
+    const type = event['type'];
+    if (type === 'invoke') return this.invoke(process, { where, index, f: fCode, event });
+    const typeCode = typeof type === 'string' ? COMPLETION_CODES.get(type) : undefined;
+    if (typeCode === undefined) {
+      throw new InputError(`${where}: "type" must be "invoke", "ok", "fail" or "info", got ${describe(type)}`);
+    }
+    const invoked = this.pending.get(process);
+    if (invoked === undefined) {
+      throw new InputError(`${where}: ${type} completion of process ${JSON.stringify(process)} has no pending invoke`);
+    }
+    if (invoked.f !== fCode) {
+      throw new InputError(`${where}: completion has f "${f}" but its invoke (${invoked.where}) has f "${F_NAMES[invoked.f]}"`);
+    }
+    this.pending.delete(process);
+    this.complete(process, typeCode, fCode, index, event, where);
+  }
+
+  /** Completes unfinished invokes as `info` (their outcome is unknown) and seals the log. */
+  finish(): HistoryLog {
+    for (const [process, invoked] of this.pending) {
+      this.complete(process, TYPE_INFO, invoked.f, invoked.index, invoked.event, invoked.where);
+    }
+    this.pending.clear();
+    this.log.sealed = true;
+    return this.log;
+  }
+
+  private checkIndex(raw: unknown, line: number, where: string): number {
+    const index = raw === undefined ? line : raw;
+    if (typeof index !== 'number' || !Number.isSafeInteger(index) || index < 0) {
+      throw new InputError(`${where}: "index" must be a non-negative integer, got ${describe(raw)}`);
+    }
+    if (index <= this.lastIndex) {
+      throw new InputError(`${where}: index ${index} is not greater than the previous index ${this.lastIndex}`);
+    }
+    this.lastIndex = index;
+    return index;
+  }
+
+  private checkTime(raw: unknown, where: string): void {
+    if (raw === undefined) return;
+    if (typeof raw !== 'number' || !Number.isFinite(raw)) {
+      throw new InputError(`${where}: "time" must be a number of nanoseconds, got ${describe(raw)}`);
+    }
+    if (raw < this.lastTime) {
+      throw new InputError(`${where}: time ${raw} is earlier than the previous time ${this.lastTime}`);
+    }
+    this.lastTime = raw;
+  }
+
+  private invoke(process: number | string, invoked: Pending): void {
+    const earlier = this.pending.get(process);
+    if (earlier !== undefined) {
+      throw new InputError(`${invoked.where}: process ${JSON.stringify(process)} invokes again while its operation invoked at ${earlier.where} is pending`);
+    }
+    this.pending.set(process, invoked);
+  }
+
+  private processId(process: number | string): number {
+    let id = this.incarnation.get(process);
+    if (id === undefined) {
+      id = this.log.processRaw.length;
+      this.log.processRaw.push(process);
+      this.incarnation.set(process, id);
+    }
+    return id;
+  }
+
+  private complete(process: number | string, type: number, f: number, index: number, event: Record<string, unknown>, where: string): void {
+    const log = this.log;
+    const op = log.opIndex.push(index);
+    log.opProcess.push(this.processId(process));
+    log.opType.push(type);
+    log.opF.push(f);
+    log.opReadStart.push(log.readValue.length);
+    log.opWriteStart.push(log.writeValue.length);
+    const value = event['value'];
+    if (f === F_SEND || f === F_POLL || f === F_TXN) this.mops(op, f, type, value, where);
+    else if ((f === F_ASSIGN || f === F_SUBSCRIBE) && type !== TYPE_FAIL) {
+      log.opAssignment.set(op, { keys: this.keyList(value, where), seekToBeginning: event['seekToBeginning'] === true });
+    }
+    this.rebalanceLog(op, event['rebalanceLog'], where);
+    if (type === TYPE_INFO) {
+      this.infoCause(event['error']);
+      this.incarnation.delete(process); // an info completion ends the client: a new one takes over
+    }
+  }
+
+  private mops(op: number, f: number, type: number, value: unknown, where: string): void {
+    if (value === undefined || value === null) return;
+    if (!Array.isArray(value)) throw new InputError(`${where}: "value" must be a list of micro-operations, got ${describe(value)}`);
+    for (const mop of value) {
+      if (!Array.isArray(mop) || mop.length === 0) {
+        throw new InputError(`${where}: a micro-operation must be ["send", key, value] or ["poll", {...}], got ${describe(mop)}`);
+      }
+      const kind = mop[0];
+      if (kind === 'send') {
+        if (f === F_POLL) throw new InputError(`${where}: a poll operation holds a send micro-operation`);
+        this.send(op, mop, where);
+      } else if (kind === 'poll') {
+        if (f === F_SEND) throw new InputError(`${where}: a send operation holds a poll micro-operation`);
+        if (mop.length > 1 && mop[1] !== null) this.poll(op, type, mop[1], where);
+      } else {
+        throw new InputError(`${where}: unknown micro-operation ${describe(kind)} (expected "send" or "poll")`);
+      }
+    }
+  }
+
+  private send(op: number, mop: unknown[], where: string): void {
+    const log = this.log;
+    if (mop.length !== 3) throw new InputError(`${where}: a send micro-operation is ["send", key, value], got ${describe(mop)}`);
+    const key = log.internKey(keyName(mop[1], where));
+    const payload = mop[2];
+    let offset: number | null = null;
+    let raw: unknown = payload;
+    if (Array.isArray(payload)) {
+      if (payload.length !== 2) throw new InputError(`${where}: a sent [offset, value] pair has ${payload.length} elements`);
+      offset = checkOffset(payload[0], where);
+      raw = payload[1];
+    }
+    const value = log.internValue(key, checkValue(raw, where));
+    const writer = log.valueWriter.get(value);
+    if (writer !== -1) {
+      throw new InputError(`${where}: value ${JSON.stringify(raw)} of key "${log.keyNames[key]}" was already sent by the operation at index ${log.opIndex.get(writer)} (values must be unique per key)`);
+    }
+    log.valueWriter.set(value, op);
+    log.writeValue.push(value);
+    log.writeSlot.push(offset === null ? -1 : log.slotFor(key, offset));
+  }
+
+  private poll(op: number, type: number, result: unknown, where: string): void {
+    const log = this.log;
+    if (typeof result !== 'object' || result === null || Array.isArray(result)) {
+      throw new InputError(`${where}: a poll result must be a map of key to [[offset, value], ...], got ${describe(result)}`);
+    }
+    const records = result as Record<string, unknown>;
+    for (const name in records) {
+      const pairs = records[name];
+      if (!Array.isArray(pairs)) throw new InputError(`${where}: poll result for key "${name}" must be a list of [offset, value] pairs`);
+      const key = log.internKey(name);
+      for (const pair of pairs) {
+        if (!Array.isArray(pair) || pair.length !== 2) {
+          throw new InputError(`${where}: poll result for key "${name}" holds ${describe(pair)}, not an [offset, value] pair`);
+        }
+        const offset = checkOffset(pair[0], where);
+        const value = log.internValue(key, checkValue(pair[1], where));
+        const slot = offset === null ? -1 : log.slotFor(key, offset);
+        if (slot !== -1) log.addLogEntry(slot, value); // every poll is evidence, even a failed one
+        if (type === TYPE_OK) log.valueOkRead.set(value, 1);
+        log.readValue.push(value);
+        log.readSlot.push(slot);
+      }
+    }
+  }
+
+  private keyList(value: unknown, where: string): number[] {
+    if (value === undefined || value === null) return [];
+    if (!Array.isArray(value)) throw new InputError(`${where}: assign/subscribe "value" must be a list of keys, got ${describe(value)}`);
+    return value.map((key) => this.log.internKey(keyName(key, where)));
+  }
+
+  private rebalanceLog(op: number, raw: unknown, where: string): void {
+    if (raw === undefined || raw === null) return;
+    if (!Array.isArray(raw)) throw new InputError(`${where}: "rebalanceLog" must be a list of {type, keys}`);
+    const keys = new Set<number>();
+    for (const entry of raw) {
+      const list = typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>)['keys'] : undefined;
+      if (!Array.isArray(list)) throw new InputError(`${where}: a rebalanceLog entry must have a "keys" list, got ${describe(entry)}`);
+      for (const key of list) keys.add(this.log.internKey(keyName(key, where)));
+    }
+    if (keys.size > 0) this.log.opRebalanced.set(op, keys);
+  }
+
+  private infoCause(error: unknown): void {
+    if (error === undefined || this.log.infoCauses.length >= 32) return;
+    const text = JSON.stringify(error) ?? String(error);
+    if (this.log.infoCauseTexts.has(text)) return;
+    this.log.infoCauseTexts.add(text);
+    this.log.infoCauses.push(error);
+  }
+}
+
+function isProcess(raw: unknown): raw is number | string {
+  return typeof raw === 'string' || (typeof raw === 'number' && Number.isSafeInteger(raw));
+}
+
+function keyName(raw: unknown, where: string): string {
+  if (typeof raw === 'string') return raw;
+  if (typeof raw === 'number' && Number.isSafeInteger(raw)) return String(raw);
+  throw new InputError(`${where}: a key must be a string or an integer, got ${describe(raw)}`);
+}
+
+function checkOffset(raw: unknown, where: string): number | null {
+  if (raw === null) return null;
+  if (typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= 0) return raw;
+  throw new InputError(`${where}: an offset must be a non-negative integer or null (unknown), got ${describe(raw)}`);
+}
+
+function checkValue(raw: unknown, where: string): HistoryValue {
+  if (typeof raw === 'string') return raw;
+  if (typeof raw === 'number' && Number.isSafeInteger(raw)) return raw;
+  throw new InputError(`${where}: a sent value must be an integer or a string, got ${describe(raw)}`);
+}
+
+/** A short rendering of a bad input for an error message. */
+export function describe(raw: unknown): string {
+  if (raw === undefined) return 'nothing';
+  const text = JSON.stringify(raw) ?? String(raw);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}

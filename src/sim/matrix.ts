@@ -1,0 +1,99 @@
+/**
+ * The guarantee × configuration matrix `kafka-oracle check` runs, as data. Each row names
+ * a guarantee (model/guarantees.ts), a cluster configuration in Kafka's settings, the fault
+ * budget its histories draw from, and the verdict the checker must reach. The budgets are
+ * the precise conditions spec/guarantees.md states for each verdict.
+ */
+import { type ClusterConfig, DEFAULT_CONFIG, formatConfig, NEVER } from '../protocol/config.ts';
+import type { FaultBudget } from './scenario.ts';
+
+export type Verdict = 'holds' | 'violated';
+
+export interface MatrixRow {
+  readonly guarantee: string;
+  readonly config: ClusterConfig;
+  readonly budget: FaultBudget;
+  readonly expected: Verdict;
+  /** Histories to run (a `violated` row stops at the first counterexample). */
+  readonly histories: number;
+  /** Why this row reaches its verdict, in one line (the bug or the guarantee's source). */
+  readonly why: string;
+}
+
+/** Process crashes, network partitions and message faults; no broker loses its page cache. */
+export const CRASH_PARTITION_MESSAGE: FaultBudget = {
+  name: 'process-crash+partition+message',
+  maxSteps: 40,
+  processCrashes: 3,
+  powerLosses: 0,
+  isolations: 3,
+  messageFaults: 4,
+};
+
+/**
+ * The KIP-966 "last replica standing" faults: partitions take followers out of the ISR,
+ * then one broker loses power (its unsynced page cache) and restarts. One power loss is
+ * min.insync.replicas − 1 lossy shutdowns for min.insync.replicas=2 (Vanlightly 2023).
+ */
+export const ONE_POWER_LOSS: FaultBudget = {
+  name: 'one-power-loss+partition',
+  maxSteps: 40,
+  processCrashes: 0,
+  powerLosses: 1,
+  isolations: 3,
+  messageFaults: 0,
+};
+
+/** Message faults (lost, duplicated, reordered requests and responses) and process crashes: what makes producers retry. */
+export const RETRY_FAULTS: FaultBudget = {
+  name: 'message+process-crash',
+  maxSteps: 40,
+  processCrashes: 2,
+  powerLosses: 0,
+  isolations: 2,
+  messageFaults: 6,
+};
+
+/** The safe baseline: acks=all, min.insync.replicas=2, RF=3, unclean election off, no fsync. */
+export const BASELINE: ClusterConfig = {
+  ...DEFAULT_CONFIG,
+  acks: -1,
+  'min.insync.replicas': 2,
+  'replication.factor': 3,
+  'unclean.leader.election.enable': false,
+  'flush.messages': NEVER,
+  'enable.idempotence': true,
+  // Faster timers than Kafka's defaults so that a 40-step history sees lag, ISR changes
+  // and request timeouts; the ratios between them are Kafka's.
+  'request.timeout.ms': 3000,
+  'replica.lag.time.max.ms': 3000,
+  'replica.fetch.wait.max.ms': 50,
+  'broker.heartbeat.interval.ms': 200,
+  'broker.session.timeout.ms': 900,
+};
+
+const durability = 'no-acked-write-lost';
+const idempotence = 'idempotent-producer';
+
+function row(guarantee: string, changes: Partial<ClusterConfig>, budget: FaultBudget, expected: Verdict, histories: number, why: string): MatrixRow {
+  return { guarantee, config: { ...BASELINE, ...changes }, budget, expected, histories, why };
+}
+
+export const MATRIX: readonly MatrixRow[] = [
+  row(durability, {}, CRASH_PARTITION_MESSAGE, 'holds', 1000, 'acks=all waits for the ISR; the ISR never drops below min.insync.replicas for a write; clean election picks an ISR member'),
+  row(durability, { 'eligible.leader.replicas.enable': false }, ONE_POWER_LOSS, 'violated', 400, 'KIP-966 last replica standing: the sole ISR member loses unsynced data and is re-elected'),
+  row(durability, { 'eligible.leader.replicas.enable': true }, ONE_POWER_LOSS, 'holds', 400, 'KIP-966: replicas removed below min ISR stay eligible; an unclean shutdown removes the replica from the ISR/ELR'),
+  row(durability, { 'eligible.leader.replicas.enable': false, 'flush.messages': 1 }, ONE_POWER_LOSS, 'holds', 400, 'every append is fsynced before it is acknowledged, so a power loss loses nothing acked'),
+  row(durability, { acks: 1, 'enable.idempotence': false }, CRASH_PARTITION_MESSAGE, 'violated', 400, 'acks=1: the leader acks before any follower has the write, then fails'),
+  row(durability, { 'min.insync.replicas': 1 }, ONE_POWER_LOSS, 'violated', 400, 'min.insync.replicas=1: the ISR shrinks to the leader, which acks alone and then loses power'),
+  row(durability, { 'unclean.leader.election.enable': true }, CRASH_PARTITION_MESSAGE, 'violated', 400, 'unclean election: an out-of-sync replica becomes leader and the others truncate to it'),
+  row(durability, { variant: 'truncate-to-high-watermark' }, CRASH_PARTITION_MESSAGE, 'violated', 400, 'KIP-101 / KAFKA-1211: a restarted follower truncates to its stale HW, then becomes leader'),
+  row(durability, { variant: 'no-leader-epoch-fencing' }, CRASH_PARTITION_MESSAGE, 'violated', 400, 'KIP-320 / KAFKA-6880: a stale-epoch fetch or truncation is not fenced'),
+  row(durability, { variant: 'no-isr-join-epoch-check' }, CRASH_PARTITION_MESSAGE, 'violated', 400, 'KAFKA-7128: a follower joins the ISR before reaching the start of the leader\'s epoch'),
+  row(idempotence, {}, RETRY_FAULTS, 'holds', 400, 'KIP-98: sequence numbers per partition, the last 5 batches cached, duplicates answered with the original offset'),
+  row(idempotence, { 'enable.idempotence': false }, RETRY_FAULTS, 'violated', 400, 'without idempotence a retried batch whose first attempt was appended is appended again'),
+];
+
+export function rowLabel(r: MatrixRow): string {
+  return `${r.guarantee} | ${formatConfig(r.config)}`;
+}

@@ -1,0 +1,140 @@
+/**
+ * One history, judged: build the world, apply the scenario's steps (phase 1: faults;
+ * safety judged after every machine step), then heal everything and run to quiescence
+ * (phase 2: every broker restarted, every link restored, fair scheduling), let a consumer
+ * read the partition from offset 0, and judge the `eventually` and `sometimes` properties.
+ */
+import { Prng } from '../core/prng.ts';
+import type { ClusterConfig } from '../protocol/config.ts';
+import { INVARIANTS, type Invariant } from '../../model/invariants.ts';
+import { currentLeader, logEndOffset } from '../../model/view.ts';
+import type { Roles } from './roles.ts';
+import { PARTITION, TOPIC } from './roles.ts';
+import type { FaultBudget, Step } from './scenario.ts';
+import { World } from './world.ts';
+
+export interface Violation {
+  readonly invariant: string;
+  readonly kind: Invariant['kind'];
+  /** The scenario step (1-based) after which it was seen; phase-2 ones are past the last step. */
+  readonly step: number;
+  readonly phase: 1 | 2;
+  readonly witness: string;
+}
+
+export interface HistoryResult {
+  /** The first violation of each invariant, in the order found. */
+  readonly violations: readonly Violation[];
+  /** `sometimes` properties reached in this history, with their witnesses. */
+  readonly reached: ReadonlyMap<string, string>;
+  readonly quiescent: boolean;
+  /** Steps the fault budget turned into no-ops (index into the scenario). */
+  readonly skipped: readonly number[];
+  readonly world: World;
+}
+
+export interface RunOptions {
+  readonly config: ClusterConfig;
+  readonly budget: FaultBudget;
+  readonly roles: Roles;
+  /** Record a readable trace (counterexamples, replay). */
+  readonly trace?: boolean;
+  /** Which always/eventually invariants to judge (default: all). */
+  readonly judge?: readonly string[];
+  /** Scheduler events phase 2 may take to reach quiescence. */
+  readonly healEvents?: number;
+}
+
+export const HEAL_EVENTS = 4000;
+const QUIESCENCE_CHECK_EVERY = 25;
+
+export function runHistory(steps: readonly Step[], options: RunOptions): HistoryResult {
+  const world = new World({ config: options.config, budget: options.budget, roles: options.roles, trace: options.trace ?? false });
+  const judged = INVARIANTS.filter((i) => i.kind === 'always' && (options.judge === undefined || options.judge.includes(i.name)));
+  const violations: Violation[] = [];
+  const seen = new Set<string>();
+  const judge = (): void => {
+    const view = world.view();
+    for (const invariant of judged) {
+      if (seen.has(invariant.name)) continue;
+      const found = invariant.check({ view, ledger: world.ledger });
+      if (found === undefined) continue;
+      seen.add(invariant.name);
+      violations.push({ invariant: invariant.name, kind: invariant.kind, step: world.stepIndex, phase: world.phase, witness: found.summary });
+      world.note(`VIOLATED ${invariant.name}: ${found.summary}`);
+    }
+    world.ledger.observe(view);
+  };
+  world.observer = judge;
+  judge();
+  const skipped: number[] = [];
+  steps.forEach((s, i) => {
+    if (!world.apply(s)) skipped.push(i);
+  });
+  const quiescent = heal(world, options.healEvents ?? HEAL_EVENTS);
+  consume(world);
+  const end = { view: world.view(), ledger: world.ledger, quiescent };
+  for (const invariant of INVARIANTS) {
+    if (invariant.kind !== 'eventually' || (options.judge !== undefined && !options.judge.includes(invariant.name))) continue;
+    const found = invariant.check(end);
+    if (found !== undefined) violations.push({ invariant: invariant.name, kind: 'eventually', step: world.stepIndex, phase: 2, witness: found.summary });
+  }
+  const reached = new Map<string, string>();
+  for (const invariant of INVARIANTS) {
+    if (invariant.kind !== 'sometimes') continue;
+    const found = invariant.check(end);
+    if (found !== undefined) reached.set(invariant.name, found.summary);
+  }
+  world.observer = undefined;
+  return { violations, reached, quiescent, skipped, world };
+}
+
+/** Phase 2: restore every link, restart every broker, then schedule fairly until quiescent. */
+function heal(world: World, maxEvents: number): boolean {
+  world.phase = 2;
+  world.stepIndex++;
+  world.network.heal();
+  world.note('phase 2: heal every link, restart every broker, run to quiescence');
+  for (const id of world.brokerIds()) world.restart(id);
+  const chooser = new Prng(0);
+  for (let i = 0; i < maxEvents; i++) {
+    if (i % QUIESCENCE_CHECK_EVERY === 0 && isQuiescent(world)) return true;
+    if (!world.schedulerEvent(chooser, 1, 4)) return isQuiescent(world);
+  }
+  return isQuiescent(world);
+}
+
+/**
+ * Quiescent: a current leader, every broker up, in the ISR, at the leader's log end, with
+ * the high watermark at the log end, and no client operation left open.
+ */
+export function isQuiescent(world: World): boolean {
+  const view = world.view();
+  const leader = currentLeader(view);
+  if (leader === undefined) return false;
+  const end = logEndOffset(leader);
+  if (view.controller.isr.length !== view.replicas.length) return false;
+  for (const replica of view.replicas) {
+    if (!replica.alive || logEndOffset(replica) !== end || replica.highWatermark !== end) return false;
+  }
+  return world.history.openOperations() === 0;
+}
+
+/**
+ * A consumer reads the partition from offset 0 up to the leader's high watermark
+ * (read_uncommitted sees exactly what is below the HW). It reads the leader's log through
+ * its storage view; a Fetch-driven consumer machine is future work (spec/guarantees.md).
+ */
+function consume(world: World): void {
+  const view = world.view();
+  const leader = currentLeader(view);
+  const records: [number, string][] = [];
+  if (leader !== undefined)
+    for (const entry of leader.log) {
+      if (entry.offset >= leader.highWatermark) break;
+      records.push([entry.offset, entry.value]);
+      world.ledger.recordConsumed(entry.value, entry.offset);
+    }
+  world.history.poll('consumer-0', `${TOPIC}-${PARTITION}`, records, world.now());
+  world.note(`consumer-0 reads ${records.length} records from ${leader === undefined ? 'no leader' : `broker-${leader.brokerId}`}`);
+}

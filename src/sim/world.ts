@@ -1,0 +1,395 @@
+/**
+ * The simulated world: every machine snapshot (one replica per broker, the controller, the
+ * producer), each broker's disk, the in-flight messages, the timers on one logical clock,
+ * the client history and the ghost ledger. It changes only through `apply(step)` and the
+ * scheduler events a step performs; nothing else is nondeterministic, so a step list (or
+ * a seed that draws one) replays exactly.
+ *
+ * Hosting contract (src/machines/effects.ts): a machine is stepped with a delivered message
+ * (stamped with `nowMs`), a fired timer's event, or a client operation; its effects are
+ * carried out in order: `send` goes on the network, `storage` on this broker's segment
+ * files, `setTimer`/`cancelTimer` on the clock (timer ids are namespaced by node), `client`
+ * into the history and the ledger. A crashed broker's machine is dropped with its timers
+ * and the messages addressed to it; a restart starts a fresh machine from what storage
+ * recovery kept.
+ */
+import { assert, unreachable } from '../core/assert.ts';
+import { LogicalClock } from '../core/clock.ts';
+import { Prng, type Chooser } from '../core/prng.ts';
+import type { Effect } from '../machines/effects.ts';
+import type { ClientEvent } from '../protocol/client.ts';
+import type { ClusterConfig } from '../protocol/config.ts';
+import { CONTROLLER, type ProtocolMessage } from '../protocol/messages.ts';
+import { Ledger } from '../../model/ledger.ts';
+import type { ReplicaView, WorldView } from '../../model/view.ts';
+import { BrokerStorage } from './broker-storage.ts';
+import { HistoryRecorder } from './history.ts';
+import { type Envelope, Network } from './network.ts';
+import { PRODUCER, type Roles, type Hosted, TOPIC, PARTITION, brokerName } from './roles.ts';
+import type { FaultBudget, Step } from './scenario.ts';
+
+export interface TimerPayload {
+  readonly node: string;
+  readonly id: string;
+  readonly event: { readonly type: string };
+}
+
+/** One line of the trace a counterexample prints: what happened and what it changed. */
+export interface TraceLine {
+  readonly step: number;
+  readonly text: string;
+}
+
+export interface WorldOptions {
+  readonly config: ClusterConfig;
+  readonly budget: FaultBudget;
+  readonly roles: Roles;
+  /** Keep a readable trace of every event (counterexamples, replay); off when sampling fast. */
+  readonly trace: boolean;
+}
+
+interface BrokerHost {
+  readonly id: number;
+  readonly storage: BrokerStorage;
+  hosted: Hosted | undefined;
+  incarnation: number;
+}
+
+export class World {
+  readonly clock = new LogicalClock<TimerPayload>();
+  readonly network = new Network<ProtocolMessage>();
+  readonly history = new HistoryRecorder();
+  readonly ledger = new Ledger();
+  readonly trace: TraceLine[] = [];
+  readonly brokers: BrokerHost[] = [];
+  private controller: Hosted;
+  private producer: Hosted;
+  private nextValue = 0;
+  private readonly sentBatches = new Set<string>();
+  private readonly used = { processCrashes: 0, powerLosses: 0, isolations: 0, messageFaults: 0 };
+  stepIndex = 0;
+  phase: 1 | 2 = 1;
+  /** Called after every machine step and every fault (the runner judges the invariants there). */
+  observer: (() => void) | undefined;
+
+  constructor(readonly options: WorldOptions) {
+    const { config, roles } = options;
+    for (let id = 0; id < config['replication.factor']; id++) {
+      const storage = new BrokerStorage(`/broker-${id}/kafka-logs`, roles.logConfig(config));
+      this.brokers.push({ id, storage, hosted: undefined, incarnation: 0 });
+    }
+    this.controller = this.adopt(CONTROLLER, roles.startController(config, this.brokerIds()));
+    for (const broker of this.brokers) this.startBroker(broker);
+    this.producer = this.adopt(PRODUCER, roles.startProducer(config));
+  }
+
+  brokerIds(): number[] {
+    return this.brokers.map((b) => b.id);
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  // ---- steps ---------------------------------------------------------------------------------
+
+  /** Perform one scenario step; returns false when the budget made it a no-op. */
+  apply(step: Step): boolean {
+    this.stepIndex++;
+    switch (step.kind) {
+      case 'send':
+        return this.clientSend();
+      case 'run':
+        return this.run(step.events, new Prng(step.seed));
+      case 'tick':
+        return this.fireTimer();
+      case 'drop':
+      case 'duplicate':
+      case 'reorder':
+        return this.messageFault(step.kind, step.pick);
+      case 'crash':
+        return this.crash(step.broker, step.mode, step.seed);
+      case 'restart':
+        return this.restart(step.broker);
+      case 'isolate':
+        return this.isolate(step.broker);
+      case 'heal':
+        this.network.heal();
+        this.note('heal: every link restored');
+        return true;
+      default:
+        return unreachable(step, 'step');
+    }
+  }
+
+  /** n scheduler events: mostly a link's oldest message, sometimes the next timer. */
+  run(events: number, chooser: Chooser): boolean {
+    for (let i = 0; i < events; i++) if (!this.schedulerEvent(chooser, 1, 8)) break;
+    return true;
+  }
+
+  /** One free event: deliver a link head (chosen by `chooser`) or fire the next timer. */
+  schedulerEvent(chooser: Chooser, timerNumerator: number, timerDenominator: number): boolean {
+    const heads = this.network.heads();
+    const timers = this.clock.pending().length;
+    if (heads.length === 0 && timers === 0) return false;
+    if (heads.length === 0 || (timers > 0 && chooser.below(timerDenominator) < timerNumerator)) return this.fireTimer();
+    this.deliver(this.network.take((heads[chooser.below(heads.length)] as Envelope<ProtocolMessage>).id));
+    return true;
+  }
+
+  fireTimer(): boolean {
+    const timer = this.clock.fireNext();
+    if (timer === undefined) return false;
+    const { node, event } = timer.payload;
+    const fired: { readonly type: string } = { ...event, nowMs: this.now() };
+    this.dispatch(node, fired, `timer ${timer.payload.id}`);
+    return true;
+  }
+
+  clientSend(): boolean {
+    const value = `v${this.nextValue++}`;
+    this.ledger.recordSend(value);
+    this.dispatch(PRODUCER, this.options.roles.sendEvent(value, this.now()), `app sends ${value}`);
+    return true;
+  }
+
+  private messageFault(kind: 'drop' | 'duplicate' | 'reorder', pick: number): boolean {
+    const pending = this.network.pending();
+    if (pending.length === 0 || !this.spend('messageFaults')) return false;
+    const envelope = pending[pick % pending.length] as Envelope<ProtocolMessage>;
+    if (kind === 'drop') {
+      this.network.drop(envelope.id);
+      this.note(`drop ${describeEnvelope(envelope)}`);
+    } else if (kind === 'duplicate') {
+      this.network.duplicate(envelope.id);
+      this.note(`duplicate ${describeEnvelope(envelope)}`);
+    } else {
+      this.deliver(this.network.take(envelope.id), 'out of order');
+    }
+    return true;
+  }
+
+  private crash(id: number, mode: 'process' | 'power-loss', seed: number): boolean {
+    const broker = this.broker(id);
+    if (broker.hosted === undefined) return false;
+    if (!this.spend(mode === 'process' ? 'processCrashes' : 'powerLosses')) return false;
+    broker.hosted = undefined;
+    this.dropTimersOf(brokerName(id));
+    this.network.loseMessagesTo(brokerName(id));
+    const outcome = mode === 'process' ? broker.storage.crashProcess() : broker.storage.powerLoss(seed === 0 ? LOSE_ALL : new Prng(seed));
+    this.ledger.events.crashes++;
+    this.history.nemesis('crash', { broker: id, mode }, this.now());
+    this.note(`crash broker-${id} (${mode}${outcome.tornWrites > 0 ? `, ${outcome.tornWrites} torn writes` : ''})`);
+    this.observer?.();
+    return true;
+  }
+
+  restart(id: number): boolean {
+    const broker = this.broker(id);
+    if (broker.hosted !== undefined) return false;
+    broker.incarnation++;
+    this.startBroker(broker);
+    this.history.nemesis('restart', { broker: id }, this.now());
+    return true;
+  }
+
+  private isolate(id: number): boolean {
+    if (!this.spend('isolations')) return false;
+    const everyone = [CONTROLLER, PRODUCER, ...this.brokers.map((b) => brokerName(b.id))];
+    this.network.isolate(brokerName(id), everyone);
+    this.history.nemesis('partition', { isolated: id }, this.now());
+    this.note(`isolate broker-${id}: links to ${everyone.filter((n) => n !== brokerName(id)).join(', ')} cut`);
+    return true;
+  }
+
+  private spend(fault: keyof typeof this.used): boolean {
+    if (this.used[fault] >= this.options.budget[fault]) return false;
+    this.used[fault]++;
+    return true;
+  }
+
+  // ---- hosting machines ---------------------------------------------------------------------
+
+  private startBroker(broker: BrokerHost): void {
+    const recovered = broker.storage.open();
+    this.ledger.events.powerLossLostEntries += recovered.lostEntries;
+    const name = brokerName(broker.id);
+    const started = this.options.roles.startReplica(broker.id, broker.incarnation, recovered, this.options.config, this.brokerIds(), this.now());
+    broker.hosted = this.adopt(name, started);
+    this.note(
+      `start broker-${broker.id}: recovery kept LEO ${broker.storage.logEndOffset()}, HW ${recovered.highWatermark}` +
+        (recovered.lostEntries > 0 ? `, ${recovered.lostEntries} records lost` : '') +
+        (recovered.recovery.truncatedBytes > 0 ? `, ${recovered.recovery.truncatedBytes} bytes cut` : ''),
+    );
+  }
+
+  /** Take ownership of a freshly started machine and carry out its first effects. */
+  private adopt(node: string, started: { hosted: Hosted; effects: readonly Effect[] }): Hosted {
+    this.perform(node, started.effects);
+    return started.hosted;
+  }
+
+  private deliver(envelope: Envelope<ProtocolMessage>, how = ''): void {
+    const event = { ...envelope.message, nowMs: this.now() };
+    this.dispatch(envelope.to, event, `${how === '' ? '' : how + ' '}${describeEnvelope(envelope)}`);
+  }
+
+  /** Step the machine of `node` with `event` and carry out its effects (a down node ignores it). */
+  private dispatch(node: string, event: { readonly type: string }, cause: string): void {
+    const hosted = this.hostedAt(node);
+    if (hosted === undefined) return;
+    const before = this.options.trace ? this.describeNode(node) : '';
+    const effects = hosted.step(event);
+    this.perform(node, effects);
+    if (this.options.trace) {
+      const after = this.describeNode(node);
+      this.note(`${cause} → ${node}${after !== before ? `: ${after}` : ''}`);
+    }
+    this.observer?.();
+  }
+
+  private hostedAt(node: string): Hosted | undefined {
+    if (node === CONTROLLER) return this.controller;
+    if (node === PRODUCER) return this.producer;
+    const match = /^broker-(\d+)$/.exec(node);
+    assert(match !== null, `unknown node ${node}`);
+    return this.broker(Number(match[1])).hosted;
+  }
+
+  private perform(node: string, effects: readonly Effect[]): void {
+    for (const effect of effects) this.performOne(node, effect);
+  }
+
+  private performOne(node: string, effect: Effect): void {
+    switch (effect.type) {
+      case 'send':
+        this.noteRetry(effect.message);
+        this.network.send(node, effect.to, effect.message);
+        return;
+      case 'storage':
+        return this.brokerOf(node).storage.perform(effect.command, this.now());
+      case 'setTimer':
+        this.clock.set(`${node}:${effect.id}`, effect.delayMs, { node, id: effect.id, event: effect.event });
+        return;
+      case 'cancelTimer':
+        this.clock.cancel(`${node}:${effect.id}`);
+        return;
+      case 'client':
+        return this.recordClient(effect.event);
+      default:
+        unreachable(effect, 'effect');
+    }
+  }
+
+  private recordClient(event: ClientEvent): void {
+    this.history.record(event, this.now());
+    if (event.f !== 'send' || event.type !== 'ok') return;
+    for (const op of event.value) {
+      if (op[0] !== 'send' || !Array.isArray(op[2])) continue;
+      const [offset, value] = op[2] as readonly [number | null, string];
+      if (offset !== null) this.ledger.recordAck(value, offset, this.stepIndex);
+    }
+  }
+
+  /** A Produce carrying a batch that was sent before is a retry (a `sometimes` witness). */
+  private noteRetry(message: ProtocolMessage): void {
+    if (message.type !== 'Produce') return;
+    const key = message.records.records.map((r) => r.value).join(',');
+    if (this.sentBatches.has(key)) this.ledger.events.producerRetries++;
+    else this.sentBatches.add(key);
+  }
+
+  private dropTimersOf(node: string): void {
+    for (const timer of this.clock.pending()) if (timer.payload.node === node) this.clock.cancel(timer.id);
+  }
+
+  private broker(id: number): BrokerHost {
+    const broker = this.brokers[id];
+    assert(broker !== undefined, `no broker ${id}`);
+    return broker;
+  }
+
+  private brokerOf(node: string): BrokerHost {
+    const match = /^broker-(\d+)$/.exec(node);
+    assert(match !== null, `storage effect from ${node}, which has no disk`);
+    return this.broker(Number(match[1]));
+  }
+
+  // ---- what the model sees ------------------------------------------------------------------
+
+  view(): WorldView {
+    const { roles } = this.options;
+    const replicas: ReplicaView[] = this.brokers.map((b) => {
+      const state = b.hosted === undefined ? undefined : roles.replicaState(b.hosted);
+      return {
+        brokerId: b.id,
+        alive: b.hosted !== undefined,
+        incarnation: b.incarnation,
+        role: state?.role ?? 'offline',
+        leaderEpoch: state?.leaderEpoch ?? -1,
+        highWatermark: state?.highWatermark ?? 0,
+        log: b.storage.entries(),
+      };
+    });
+    return { step: this.stepIndex, phase: this.phase, replicas, controller: roles.controllerState(this.controller) };
+  }
+
+  /** One line per broker: role, epoch, LEO, HW and the log's values (for traces). */
+  describeNode(node: string): string {
+    if (node === CONTROLLER) {
+      const c = this.options.roles.controllerState(this.controller);
+      return `leader ${c.leader} epoch ${c.leaderEpoch} ISR [${c.isr.join(',')}]${c.elr.length > 0 ? ` ELR [${c.elr.join(',')}]` : ''}`;
+    }
+    if (node === PRODUCER) return this.options.roles.describeProducer(this.producer);
+    const broker = this.brokerOf(node);
+    if (broker.hosted === undefined) return 'down';
+    const s = this.options.roles.replicaState(broker.hosted);
+    const log = broker.storage.entries().map((e) => `${e.value}@${e.offset}/e${e.leaderEpoch}`);
+    return `${s.role} e${s.leaderEpoch} LEO ${broker.storage.logEndOffset()} HW ${s.highWatermark} [${log.join(' ')}]`;
+  }
+
+  describeCluster(): string[] {
+    return [
+      `controller: ${this.describeNode(CONTROLLER)}`,
+      ...this.brokers.map((b) => `broker-${b.id}: ${this.describeNode(brokerName(b.id))}`),
+      `producer: ${this.describeNode(PRODUCER)}`,
+    ];
+  }
+
+  note(text: string): void {
+    if (this.options.trace) this.trace.push({ step: this.stepIndex, text });
+  }
+
+  /** The budget actually spent (for the summary). */
+  spent(): Readonly<typeof this.used> {
+    return this.used;
+  }
+}
+
+/** A power loss that keeps none of the unsynced writes: the worst case, and what seed 0 means. */
+const LOSE_ALL: Chooser = { below: () => 0 };
+
+export { TOPIC, PARTITION };
+
+function describeEnvelope(e: Envelope<ProtocolMessage>): string {
+  const m = e.message;
+  switch (m.type) {
+    case 'Produce':
+      return `${e.from}→${e.to} Produce [${m.records.records.map((r) => r.value).join(',')}] seq ${m.records.baseSequence}`;
+    case 'ProduceResponse':
+      return `${e.from}→${e.to} ProduceResponse ${m.errorCode} base ${m.baseOffset}`;
+    case 'Fetch':
+      return `${e.from}→${e.to} Fetch offset ${m.fetchOffset} epoch ${m.currentLeaderEpoch}`;
+    case 'FetchResponse':
+      return `${e.from}→${e.to} FetchResponse ${m.errorCode} HW ${m.highWatermark} ${m.records.reduce((n, b) => n + b.records.length, 0)} records${m.divergingEpoch === null ? '' : ` diverging e${m.divergingEpoch.epoch}@${m.divergingEpoch.endOffset}`}`;
+    case 'LeaderAndIsr':
+      return `${e.from}→${e.to} LeaderAndIsr leader ${m.leader} epoch ${m.leaderEpoch} ISR [${m.isr.join(',')}]`;
+    case 'AlterPartition':
+      return `${e.from}→${e.to} AlterPartition ISR [${m.newIsr.join(',')}] epoch ${m.leaderEpoch}`;
+    case 'OffsetsForLeaderEpochResponse':
+      return `${e.from}→${e.to} OffsetsForLeaderEpochResponse ${m.errorCode} e${m.leaderEpoch}@${m.endOffset}`;
+    default:
+      return `${e.from}→${e.to} ${m.type}`;
+  }
+}
