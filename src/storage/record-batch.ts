@@ -424,6 +424,8 @@ function checkBatchInput(input: BatchInput, lastOffsetDelta: number): void {
   if (producerId >= 0) assert((input.producerEpoch ?? 0) >= 0, 'a producer id needs an epoch >= 0');
   if (input.isTransactional === true) assert(producerId >= 0, 'a transactional batch needs a producer id');
   assert((input.baseSequence ?? NO_SEQUENCE) >= NO_SEQUENCE, `bad baseSequence ${input.baseSequence}`);
+  // MemoryRecordsBuilder.appendWithOffset: "Invalid negative timestamp" unless NO_TIMESTAMP (-1)
+  for (const r of input.records) assert(r.timestamp === undefined || r.timestamp >= -1, `invalid negative timestamp ${r.timestamp}`);
 }
 
 function writeRecords(out: ByteWriter, records: readonly RecordInput[], baseTimestamp: number): void {

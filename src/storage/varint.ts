@@ -77,10 +77,12 @@ export class ByteReader {
     return int64At(this.view, at, what);
   }
 
-  /** `n` bytes, copied out of the buffer (the caller may keep them). */
+  /** `n` bytes, copied out of the buffer into a plain Uint8Array (the caller may keep them). */
   bytes(n: number, what = 'bytes'): Uint8Array {
     const at = this.take(n, what);
-    return this.buf.slice(at, at + n);
+    const copy = new Uint8Array(n); // not buf.slice: on a node Buffer that is a view
+    copy.set(this.buf.subarray(at, at + n));
+    return copy;
   }
 
   varint(what = 'varint'): number {

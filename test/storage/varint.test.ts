@@ -161,5 +161,11 @@ describe('ByteReader / ByteWriter fixed-width integers', () => {
     const got = new ByteReader(buf).bytes(4);
     buf[0] = 9;
     expect(hex(got)).toBe('01020304');
+    // also from a node Buffer, whose own slice() would be a view
+    const nodeBuf = Buffer.from([1, 2, 3]);
+    const fromBuffer = new ByteReader(nodeBuf).bytes(3);
+    nodeBuf[0] = 9;
+    expect(fromBuffer).toEqual(new Uint8Array([1, 2, 3]));
+    expect(Buffer.isBuffer(fromBuffer)).toBe(false);
   });
 });
