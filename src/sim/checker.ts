@@ -1,0 +1,112 @@
+/**
+ * Judges one matrix row with fast-check: histories are generated as step lists within the
+ * row's fault budget, each is run and judged (runner.ts), and the first failing one is
+ * shrunk to a minimal scenario. Every counterexample carries the fast-check `seed` and
+ * `path` that regenerate it (`kafka-oracle replay`), plus its step list as data.
+ */
+import fc from 'fast-check';
+import { assert } from '../core/assert.ts';
+import { formatConfig } from '../protocol/config.ts';
+import { guarantee, type Guarantee } from '../../model/guarantees.ts';
+import type { MatrixRow, Verdict } from './matrix.ts';
+import type { Roles } from './roles.ts';
+import { type HistoryResult, runHistory, type Violation } from './runner.ts';
+import { scenarioArbitrary, stepToString, type Step } from './scenario.ts';
+
+export interface Counterexample {
+  readonly seed: number;
+  readonly path: string;
+  /** The shrunk scenario, one readable step per line. */
+  readonly steps: readonly string[];
+  readonly violation: Violation;
+  /** Everything that happened, numbered by scenario step (who did what, each replica's log and HW). */
+  readonly trace: readonly string[];
+  /** The cluster when the history ended. */
+  readonly cluster: readonly string[];
+}
+
+export interface RowResult {
+  readonly row: MatrixRow;
+  readonly verdict: Verdict;
+  readonly histories: number;
+  readonly counterexample?: Counterexample;
+  /** How many histories reached each `sometimes` twin of the guarantee. */
+  readonly sometimes: Readonly<Record<string, number>>;
+}
+
+export interface CheckOptions {
+  readonly seed: number;
+  /** Overrides the row's own number of histories. */
+  readonly runs?: number;
+  readonly roles: Roles;
+  /** Called after every history (progress display). */
+  readonly onHistory?: (done: number, total: number) => void;
+}
+
+/** Shrinking stops after this many further histories (the best counterexample so far is kept). */
+export const SHRINK_HISTORIES = 300;
+
+export function brokersOf(row: MatrixRow): number {
+  return row.config['replication.factor'];
+}
+
+/** The property fast-check checks for a row: a history violates none of the guarantee's invariants. */
+export function rowProperty(row: MatrixRow, roles: Roles, onResult: (result: HistoryResult, shrinking: boolean) => void): fc.IProperty<[Step[]]> {
+  const g = guarantee(row.guarantee);
+  let failures = 0;
+  let afterFailure = 0;
+  return fc.property(scenarioArbitrary(row.budget, brokersOf(row)), (steps) => {
+    if (failures > 0 && ++afterFailure > SHRINK_HISTORIES) return true;
+    const result = runHistory(steps, { config: row.config, budget: row.budget, roles, judge: g.invariants });
+    onResult(result, failures > 0);
+    if (result.violations.length === 0) return true;
+    failures++;
+    return false;
+  });
+}
+
+export function checkRow(row: MatrixRow, options: CheckOptions): RowResult {
+  const g = guarantee(row.guarantee);
+  const total = options.runs ?? row.histories;
+  const sometimes = Object.fromEntries(g.sometimes.map((name) => [name, 0])) as Record<string, number>;
+  let histories = 0;
+  const property = rowProperty(row, options.roles, (result, shrinking) => {
+    if (shrinking) return;
+    histories++;
+    for (const name of g.sometimes) if (result.reached.has(name)) sometimes[name] = (sometimes[name] ?? 0) + 1;
+    options.onHistory?.(histories, total);
+  });
+  const details = fc.check(property, { seed: options.seed, numRuns: total });
+  if (!details.failed || details.counterexample === null) return { row, verdict: 'holds', histories, sometimes };
+  const [steps] = details.counterexample;
+  const counterexample = explain(row, g, steps, options.roles, details.seed, details.counterexamplePath ?? '');
+  return { row, verdict: 'violated', histories, sometimes, counterexample };
+}
+
+/** Re-run a failing scenario with the trace on and package it for a person. */
+export function explain(row: MatrixRow, g: Guarantee, steps: readonly Step[], roles: Roles, seed: number, path: string): Counterexample {
+  const result = runHistory(steps, { config: row.config, budget: row.budget, roles, judge: g.invariants, trace: true });
+  const violation = result.violations[0];
+  assert(violation !== undefined, `counterexample for ${formatConfig(row.config)} does not fail when replayed`);
+  return {
+    seed,
+    path,
+    steps: steps.map((s, i) => `${stepToString(s)}${result.skipped.includes(i) ? '   (skipped: fault budget spent)' : ''}`),
+    violation,
+    trace: result.world.trace.map((t) => `[${t.step}] ${t.text}`),
+    cluster: result.world.describeCluster(),
+  };
+}
+
+/** fast-check regenerates the scenario at `path` from `seed`; returns it with its judgement. */
+export function replayRow(row: MatrixRow, roles: Roles, seed: number, path: string): { steps: Step[]; result: HistoryResult } | undefined {
+  let found: { steps: Step[]; result: HistoryResult } | undefined;
+  const g = guarantee(row.guarantee);
+  const property = fc.property(scenarioArbitrary(row.budget, brokersOf(row)), (steps) => {
+    const result = runHistory(steps, { config: row.config, budget: row.budget, roles, judge: g.invariants, trace: true });
+    found = { steps, result };
+    return result.violations.length === 0;
+  });
+  fc.check(property, { seed, path, numRuns: 1, endOnFailure: true });
+  return found;
+}

@@ -1,0 +1,43 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../src/core/assert.ts';
+import { Prng } from '../../src/core/prng.ts';
+import { CRASH_PARTITION_MESSAGE, ONE_POWER_LOSS } from '../../src/sim/matrix.ts';
+import { parseScenario, scenarioArbitrary, scenarioFromSeed, scenarioToString, type Step } from '../../src/sim/scenario.ts';
+
+describe('scenario language', () => {
+  it('prints every step as one readable line and parses it back', () => {
+    fc.assert(
+      fc.property(scenarioArbitrary(CRASH_PARTITION_MESSAGE, 3), scenarioArbitrary(ONE_POWER_LOSS, 3), (a, b) => {
+        for (const steps of [a, b]) expect(parseScenario(scenarioToString(steps))).toEqual(steps);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('reads the pinned form', () => {
+    const steps: Step[] = parseScenario('send; run(5, seed 7); crash(broker-1, power-loss, seed 3); crash(broker-0, process); restart(broker-1); isolate(broker-2); heal; tick; drop(#2)');
+    expect(steps.map((s) => s.kind)).toEqual(['send', 'run', 'crash', 'crash', 'restart', 'isolate', 'heal', 'tick', 'drop']);
+    expect(steps[2]).toEqual({ kind: 'crash', broker: 1, mode: 'power-loss', seed: 3 });
+    expect(() => parseScenario('send; explode')).toThrow(InputError);
+  });
+
+  it('never draws a fault kind the budget forbids', () => {
+    fc.assert(
+      fc.property(scenarioArbitrary(ONE_POWER_LOSS, 3), (steps) => {
+        for (const s of steps) {
+          expect(['drop', 'duplicate', 'reorder']).not.toContain(s.kind);
+          if (s.kind === 'crash') expect(s.mode).toBe('power-loss');
+        }
+        expect(steps.length).toBeLessThanOrEqual(ONE_POWER_LOSS.maxSteps);
+      }),
+      { numRuns: 200 },
+    );
+    const seeded = scenarioFromSeed(new Prng(5), ONE_POWER_LOSS, 3);
+    expect(seeded.some((s) => s.kind === 'drop' || (s.kind === 'crash' && s.mode === 'process'))).toBe(false);
+  });
+
+  it('draws the same scenario from the same seed', () => {
+    expect(scenarioFromSeed(new Prng(9), CRASH_PARTITION_MESSAGE, 3)).toEqual(scenarioFromSeed(new Prng(9), CRASH_PARTITION_MESSAGE, 3));
+  });
+});
