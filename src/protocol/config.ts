@@ -41,6 +41,8 @@ export interface ClusterConfig {
   readonly retries: number;
   readonly 'max.in.flight.requests.per.connection': number;
   readonly 'request.timeout.ms': number;
+  /** Producer: wait before re-asking for metadata or a producer id. */
+  readonly 'retry.backoff.ms': number;
   readonly 'replica.lag.time.max.ms': number;
   /** How long a follower's Fetch waits for data before the leader answers empty. */
   readonly 'replica.fetch.wait.max.ms': number;
@@ -64,6 +66,7 @@ export const DEFAULT_CONFIG: ClusterConfig = {
   retries: 2147483647,
   'max.in.flight.requests.per.connection': 5,
   'request.timeout.ms': 30000,
+  'retry.backoff.ms': 100,
   'replica.lag.time.max.ms': 30000,
   'replica.fetch.wait.max.ms': 500,
   'broker.heartbeat.interval.ms': 2000,
@@ -86,6 +89,7 @@ export const CONFIG_KEYS: readonly Key[] = [
   'retries',
   'max.in.flight.requests.per.connection',
   'request.timeout.ms',
+  'retry.backoff.ms',
   'replica.lag.time.max.ms',
   'replica.fetch.wait.max.ms',
   'broker.heartbeat.interval.ms',
@@ -107,6 +111,7 @@ const MINIMUM: Partial<Record<Key, number>> = {
   retries: 0,
   'max.in.flight.requests.per.connection': 1,
   'request.timeout.ms': 1,
+  'retry.backoff.ms': 0,
   'replica.lag.time.max.ms': 1,
   'replica.fetch.wait.max.ms': 0,
   'broker.heartbeat.interval.ms': 1,

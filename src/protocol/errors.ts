@@ -39,6 +39,7 @@ export const ERROR_CODES = {
   UNSTABLE_OFFSET_COMMIT: 88,
   PRODUCER_FENCED: 90,
   INVALID_UPDATE_VERSION: 95,
+  DUPLICATE_BROKER_REGISTRATION: 101,
   INELIGIBLE_REPLICA: 107,
   NEW_LEADER_ELECTED: 108,
   TRANSACTION_ABORTABLE: 120,
@@ -76,11 +77,11 @@ export function isFatal(error: ErrorCode): boolean {
 
 /**
  * Errors after which a Produce's records are known NOT to be in the log: the broker
- * refused before appending. Any other error (a timeout, NOT_ENOUGH_REPLICAS_AFTER_APPEND)
- * leaves the outcome unknown to the client.
+ * refused before appending. Any other error leaves the outcome unknown to the client: a
+ * timeout, NOT_ENOUGH_REPLICAS_AFTER_APPEND, and NOT_LEADER_OR_FOLLOWER too (a leader that
+ * loses leadership completes its waiting acks=all produces with it, after appending).
  */
 const DEFINITELY_NOT_APPENDED: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'NOT_LEADER_OR_FOLLOWER',
   'NOT_ENOUGH_REPLICAS',
   'INVALID_REQUIRED_ACKS',
   'OUT_OF_ORDER_SEQUENCE_NUMBER',
