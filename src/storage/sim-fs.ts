@@ -111,6 +111,13 @@ class SimFile {
     return this.general === undefined ? this.appendLengths.length : this.general.ops.length;
   }
 
+  /** Bytes written by the `index`-th unsynced operation (0 for a truncate). */
+  unsyncedOpBytes(index: number): number {
+    assert(index >= 0 && index < this.unsyncedOpCount(), `op ${index} of ${this.unsyncedOpCount()}`);
+    const op = this.general?.ops[index];
+    return op === undefined ? (this.appendLengths[index] as number) : writtenBytes(op);
+  }
+
   append(data: Uint8Array): void {
     if (data.length === 0) return;
     if (this.general === undefined) this.appendLengths.push(data.length);
@@ -505,15 +512,13 @@ export class SimFileSystem implements FileSystem {
   private loseContentOps(chooser: Chooser, tornWrites: boolean): Map<string, Omit<PowerLossFileReport, 'bytesBefore'>> {
     const after = new Map<string, Omit<PowerLossFileReport, 'bytesBefore'>>();
     this.walk(this.root, [], (path, file) => {
-      const { ops } = file.history();
-      const keptOps = ops.length === 0 ? 0 : chooser.below(ops.length + 1);
-      const last = ops[keptOps - 1];
+      const unsyncedOps = file.unsyncedOpCount();
+      const keptOps = unsyncedOps === 0 ? 0 : chooser.below(unsyncedOps + 1);
+      const lastBytes = keptOps === 0 ? 0 : file.unsyncedOpBytes(keptOps - 1);
       let cut: number | undefined;
-      if (tornWrites && last !== undefined && writtenBytes(last) > 0 && chooser.below(2) === 1) {
-        cut = chooser.below(writtenBytes(last));
-      }
+      if (tornWrites && lastBytes > 0 && chooser.below(2) === 1) cut = chooser.below(lastBytes);
       file.keepPrefix(keptOps, cut);
-      after.set(path, { path, bytesAfter: file.size, unsyncedOps: ops.length, keptOps, torn: cut !== undefined });
+      after.set(path, { path, bytesAfter: file.size, unsyncedOps, keptOps, torn: cut !== undefined });
     });
     return after;
   }
