@@ -20,6 +20,7 @@ interface Entry {
 /** The command table; add a line here for a new command module. */
 const commands: Record<string, Entry> = {
   // 'name': { summary: 'one line', load: async () => (await import('./name.ts')).command },
+  'dump-log': { summary: 'print the record batches of a segment file (like kafka-dump-log)', load: async () => (await import('./dump-log.ts')).command },
 };
 
 export function usage(): string {
