@@ -17,6 +17,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { InputError } from '../core/assert.ts';
 import {
   type BatchHeader,
+  batchCrc,
   controlRecordType,
   CorruptBatch,
   decodeBatch,
@@ -170,7 +171,7 @@ function dumpBatch(buf: Uint8Array, position: number, header: BatchHeader): Dump
     partitionLeaderEpoch: header.partitionLeaderEpoch,
     magic: header.magic,
     crc: header.crc,
-    crcValid: decoded?.crcValid ?? false,
+    crcValid: batchCrc(buf, position, header.sizeInBytes) === header.crc, // also when the records are unreadable
     compression: header.compression,
     timestampType: header.timestampType,
     maxTimestamp: header.maxTimestamp,
