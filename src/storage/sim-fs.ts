@@ -24,6 +24,9 @@
  * - `rename` is atomic and is one namespace operation of its directory; renaming across
  *   directories is not modelled (an assertion), since Kafka renames within a partition dir.
  *
+ * Paths: '/'-separated; a relative path is taken from the root ('d/f' is '/d/f'), and reports
+ * and `describe()` name paths absolutely. `..` is not supported.
+ *
  * Determinism: no clock, no ambient randomness; every choice comes from the given Chooser,
  * drawn in a fixed order (directories in sorted path order, then files in sorted path order),
  * so a power loss replays exactly from the chooser's seed.
