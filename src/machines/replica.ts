@@ -135,6 +135,8 @@ export interface ReplicaVolatile {
 export interface ReplicaContext {
   readonly config: ClusterConfig;
   readonly brokerId: BrokerId;
+  /** This broker process's incarnation (a new one per start). */
+  readonly incarnationId: number;
   readonly topic: string;
   readonly partition: number;
   readonly persisted: ReplicaPersisted;
@@ -144,6 +146,7 @@ export interface ReplicaContext {
 export interface ReplicaInput {
   readonly config: ClusterConfig;
   readonly brokerId: BrokerId;
+  readonly incarnationId: number;
   readonly topic: string;
   readonly partition: number;
   /** What storage recovered (an empty log for a new replica: `emptyPersisted()`). */
@@ -288,6 +291,7 @@ function initialContext(input: ReplicaInput): Ctx {
   return {
     config: input.config,
     brokerId: input.brokerId,
+    incarnationId: input.incarnationId,
     topic: input.topic,
     partition: input.partition,
     persisted: recovered,
@@ -310,11 +314,12 @@ function initialContext(input: ReplicaInput): Ctx {
 
 // ---- LeaderAndIsr: the controller's decision --------------------------------------------
 
-export type LeaderAndIsrDecision = 'stale' | 'not-a-replica' | 'update' | 'leader' | 'follower' | 'no-leader';
+export type LeaderAndIsrDecision = 'other-incarnation' | 'stale' | 'not-a-replica' | 'update' | 'leader' | 'follower' | 'no-leader';
 
 /** What a LeaderAndIsr means for this replica; guards and handlers share this one rule. */
 export function decideLeaderAndIsr(c: Ctx, e: LeaderAndIsr): LeaderAndIsrDecision {
   const v = c.volatile;
+  if (e.incarnationId !== c.incarnationId) return 'other-incarnation';
   if (e.leaderEpoch < v.leaderEpoch) return 'stale';
   if (e.leaderEpoch === v.leaderEpoch && e.partitionEpoch <= v.partitionEpoch) return 'stale';
   if (!e.replicas.includes(c.brokerId)) return 'not-a-replica';

@@ -179,6 +179,13 @@ export interface BrokerHeartbeatResponse extends Header {
 export interface LeaderAndIsr extends PartitionRef {
   readonly type: 'LeaderAndIsr';
   readonly from: NodeId;
+  /**
+   * The incarnation of the receiving broker that the controller has registered. A
+   * restarted broker ignores state addressed to its previous process: our stand-in for
+   * KIP-380's broker epoch on LeaderAndIsr (and for KRaft brokers acting on metadata only
+   * after registering), which keeps a restarted replica from leading an epoch it lost.
+   */
+  readonly incarnationId: number;
   readonly leader: BrokerId;
   readonly leaderEpoch: number;
   readonly isr: readonly BrokerId[];
