@@ -5,6 +5,7 @@
  */
 const BENCHMARKS: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   fs: async () => import('./fs.ts'),
+  codec: async () => import('./codec.ts'),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -33,7 +33,7 @@ import {
   type RecordInput,
   type TimestampType,
 } from './records.ts';
-import { ByteRangeError, ByteReader, ByteWriter, int64At } from './varint.ts';
+import { ByteRangeError, ByteReader, ByteWriter, int64At, sizeOfVarint, sizeOfVarlong } from './varint.ts';
 
 /** Byte offsets of the v2 header fields (DefaultRecordBatch.java's *_OFFSET constants). */
 export const BASE_OFFSET_OFFSET = 0;
@@ -231,9 +231,13 @@ export function decodeBatch(buf: Uint8Array, position = 0): RecordBatch {
     throw new CorruptBatch(`incomplete batch: ${frame.remaining} bytes remain`, position);
   }
   if (frame.kind === 'corrupt') throw new CorruptBatch(frame.reason, position);
-  const header = frame.header;
+  const crcValid = batchCrc(buf, position, frame.header.sizeInBytes) === frame.header.crc;
+  return decodeFramed(buf, position, frame.header, crcValid);
+}
+
+/** The records of a batch already framed (and CRC-checked) at `position`. */
+function decodeFramed(buf: Uint8Array, position: number, header: BatchHeader, crcValid: boolean): RecordBatch {
   const end = position + header.sizeInBytes;
-  const crcValid = batchCrc(buf, position, header.sizeInBytes) === header.crc;
   const records = decodeRecords(buf, position + RECORD_BATCH_OVERHEAD, end, header);
   const { batchLength: _batchLength, ...fields } = header;
   return { ...fields, crcValid, records };
@@ -357,7 +361,7 @@ export function decodeBatches(buf: Uint8Array): DecodedSegment {
     }
     if (check.kind === 'corrupt') return { batches, validBytes: position, tail: { position, reason: check.reason } };
     try {
-      batches.push(decodeBatch(buf, position));
+      batches.push(decodeFramed(buf, position, check.header, true));
     } catch (error) {
       if (error instanceof CorruptBatch) return { batches, validBytes: position, tail: { position, reason: error.reason } };
       throw error;
@@ -432,26 +436,30 @@ function writeRecords(out: ByteWriter, records: readonly RecordInput[], baseTime
   records.forEach((record, offsetDelta) => writeRecord(out, record, offsetDelta, baseTimestamp));
 }
 
+/** DefaultRecord.writeTo: the body size first (so no intermediate buffer), then the body. */
 function writeRecord(out: ByteWriter, record: RecordInput, offsetDelta: number, baseTimestamp: number): void {
-  const body = new ByteWriter(32 + (record.key?.length ?? 0) + (record.value?.length ?? 0));
-  body.int8(0).varlong((record.timestamp ?? baseTimestamp) - baseTimestamp).varint(offsetDelta);
-  writeNullableBytes(body, record.key);
-  writeNullableBytes(body, record.value);
-  const headers = record.headers ?? [];
-  body.varint(headers.length);
-  for (const header of headers) {
-    const key = utf8Encoder.encode(header.key);
-    body.varint(key.length).bytes(key);
-    writeNullableBytes(body, header.value);
-  }
-  out.varint(body.length).bytes(body.written());
+  const timestampDelta = (record.timestamp ?? baseTimestamp) - baseTimestamp;
+  const headers = (record.headers ?? []).map((h) => ({ key: utf8Encoder.encode(h.key), value: h.value }));
+  let sizeOfBody = 1 + sizeOfVarlong(timestampDelta) + sizeOfVarint(offsetDelta);
+  sizeOfBody += sizeOfNullableBytes(record.key) + sizeOfNullableBytes(record.value) + sizeOfVarint(headers.length);
+  for (const h of headers) sizeOfBody += sizeOfNullableBytes(h.key) + sizeOfNullableBytes(h.value);
+  const start = out.varint(sizeOfBody).length;
+  out.int8(0).varlong(timestampDelta).varint(offsetDelta);
+  writeNullableBytes(out, record.key);
+  writeNullableBytes(out, record.value);
+  out.varint(headers.length);
+  for (const h of headers) writeNullableBytes(writeNullableBytes(out, h.key), h.value);
+  assert(out.length - start === sizeOfBody, `record body is ${out.length - start} bytes, sized ${sizeOfBody}`);
+}
+
+function sizeOfNullableBytes(bytes: Uint8Array | null): number {
+  return bytes === null ? 1 : sizeOfVarint(bytes.length) + bytes.length;
 }
 
 const utf8Encoder = new TextEncoder();
 
-function writeNullableBytes(out: ByteWriter, bytes: Uint8Array | null): void {
-  if (bytes === null) out.varint(-1);
-  else out.varint(bytes.length).bytes(bytes);
+function writeNullableBytes(out: ByteWriter, bytes: Uint8Array | null): ByteWriter {
+  return bytes === null ? out.varint(-1) : out.varint(bytes.length).bytes(bytes);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -281,6 +281,17 @@ export function sizeOfVarint(v: number): number {
   return bytes;
 }
 
+/** Bytes a varlong takes (Kafka's `ByteUtils.sizeOfVarlong`); `v` a safe integer. */
+export function sizeOfVarlong(v: number): number {
+  let raw = v >= 0 ? 2 * v : -2 * v - 1; // < 2^54, exact up to a rounding that never crosses 2^7k
+  let bytes = 1;
+  while (raw >= 0x80) {
+    bytes++;
+    raw = Math.floor(raw / 0x80);
+  }
+  return bytes;
+}
+
 function assertInt(v: number, min: number, max: number, what: string): void {
   assert(Number.isInteger(v) && v >= min && v <= max, `${what} out of range: ${v}`);
 }

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ByteRangeError, ByteReader, ByteWriter, sizeOfVarint } from '../../src/storage/varint.ts';
+import { ByteRangeError, ByteReader, ByteWriter, sizeOfVarint, sizeOfVarlong } from '../../src/storage/varint.ts';
 
 // kafkajs's Encoder/Decoder (BigInt-backed Long) serve as an independent implementation.
 const require = createRequire(import.meta.url);
@@ -93,7 +93,9 @@ describe('varlong (ByteUtils.writeVarlong / readVarlong)', () => {
   it('round-trips safe integers as numbers (timestamp deltas beyond 2^31)', () => {
     fc.assert(
       fc.property(fc.maxSafeInteger(), (value) => {
-        expect(new ByteReader(writeVarlong(value)).varlong()).toBe(value);
+        const bytes = writeVarlong(value);
+        expect(new ByteReader(bytes).varlong()).toBe(value);
+        expect(sizeOfVarlong(value)).toBe(bytes.length);
       }),
       { numRuns: 2000 },
     );
