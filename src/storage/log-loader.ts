@@ -24,7 +24,7 @@ import { CheckpointError, LEADER_EPOCH_CHECKPOINT, readLeaderEpochCheckpoint, re
 import { CorruptSnapshot, decodeProducerSnapshot, parseSegmentFileName, segmentFileName, snapshotFileName } from './producer-snapshot.ts';
 import { LeaderEpochCache } from './leader-epoch-cache.ts';
 import { ProducerStateManager } from './producer-state.ts';
-import { applyToProducerState, type IndexState, LogSegment } from './segment.ts';
+import { applyToProducerState, type IndexState, LogSegment, type RecoveryVariant } from './segment.ts';
 import type { LogConfig, RecoveryReport } from './partition-log.ts';
 
 /** `CleanShutdownFileHandler`'s marker; kept in the partition directory here (see spec/storage.md). */
@@ -48,7 +48,7 @@ interface Progress {
   batches: number;
 }
 
-export function loadLog(fs: FileSystem, dir: string, config: LogConfig): LoadedLog {
+export function loadLog(fs: FileSystem, dir: string, config: LogConfig, variant: RecoveryVariant = 'kafka'): LoadedLog {
   fs.mkdirp(dir);
   const progress: Progress = { problems: [], deletedSegments: [], truncatedBytes: 0, batches: 0 };
   removeLeftovers(fs, dir, progress);
@@ -67,7 +67,7 @@ export function loadLog(fs: FileSystem, dir: string, config: LogConfig): LoadedL
   const epochCache = new LeaderEpochCache(epochs ?? []);
   const producerState = rebuildProducerStateUpTo(fs, dir, segments, first, progress);
   const recoveredFrom = segments[first]?.baseOffset;
-  const kept = recoverSegments(fs, dir, segments, first, producerState, epochCache, progress);
+  const kept = recoverSegments(fs, dir, segments, first, producerState, epochCache, progress, variant);
   if (kept.length === 0) kept.push(createSegment(fs, dir, logStartOffset, config));
   const logEndOffset = (kept[kept.length - 1] as LogSegment).nextOffset();
   producerState.advanceTo(logEndOffset);
@@ -231,12 +231,13 @@ function recoverSegments(
   producerState: ProducerStateManager,
   epochCache: LeaderEpochCache,
   progress: Progress,
+  variant: RecoveryVariant,
 ): LogSegment[] {
   for (let i = first; i < segments.length; i++) {
     const segment = segments[i] as LogSegment;
     const minOffset = i === 0 ? segment.baseOffset : (segments[i - 1] as LogSegment).nextOffset();
     if (producerState.mapEndOffset() < segment.baseOffset) producerState.advanceTo(segment.baseOffset);
-    const result = segment.recover(producerState, epochCache, minOffset);
+    const result = segment.recover(producerState, epochCache, minOffset, variant);
     progress.batches += result.batches;
     if (result.truncatedBytes === 0) continue;
     progress.truncatedBytes += result.truncatedBytes;

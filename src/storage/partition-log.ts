@@ -29,7 +29,7 @@ import {
 import { writeProducerSnapshot } from './producer-snapshot.ts';
 import { LeaderEpochCache } from './leader-epoch-cache.ts';
 import { ProducerStateManager } from './producer-state.ts';
-import { applyToProducerState, LogSegment } from './segment.ts';
+import { applyToProducerState, LogSegment, type RecoveryVariant } from './segment.ts';
 import { CLEAN_SHUTDOWN_FILE, deleteSegments, loadLog, rebuildProducerState, removeSnapshotsAbove } from './log-loader.ts';
 
 /** Kafka's topic-level configs this log honours (names as in `TopicConfig`). */
@@ -186,11 +186,14 @@ export class PartitionLog implements PartitionLogApi {
     private producers: ProducerStateManager,
   ) {}
 
-  /** Load the log at `dir` (`<logDir>/<topic>-<partition>`), recovering it if needed. */
-  static open(fs: FileSystem, dir: string, config: LogConfig): { log: PartitionLog; recovery: RecoveryReport } {
+  /**
+   * Load the log at `dir` (`<logDir>/<topic>-<partition>`), recovering it if needed.
+   * `variant` other than 'kafka' is a deliberately broken recovery for the crash campaign.
+   */
+  static open(fs: FileSystem, dir: string, config: LogConfig, variant: RecoveryVariant = 'kafka'): { log: PartitionLog; recovery: RecoveryReport } {
     checkConfig(config);
     const existed = fs.exists(dir);
-    const loaded = loadLog(fs, dir, config);
+    const loaded = loadLog(fs, dir, config, variant);
     if (!existed) makeDirDurable(fs, dir);
     const log = new PartitionLog(fs, dir, config, loaded.segments, loaded.recoveryPoint, loaded.epochCache, loaded.producerState);
     return { log, recovery: loaded.report };

@@ -14,7 +14,7 @@
  * The time index is not kept (no reader in this project needs offsets by timestamp).
  */
 import { assert } from '../core/assert.ts';
-import { type BatchHeader, checkBatch, controlRecordType, CorruptBatch, decodeBatch, decodeEndTxnMarker, UnsupportedCompression } from './record-batch.ts';
+import { type BatchCheck, type BatchFrame, type BatchHeader, checkBatch, frameBatch, controlRecordType, CorruptBatch, decodeBatch, decodeEndTxnMarker, UnsupportedCompression } from './record-batch.ts';
 import { type FileSystem, joinPath } from './fs.ts';
 import { OffsetIndex, parseOffsetIndex } from './offset-index.ts';
 import { TxnIndex, parseTxnIndex } from './txn-index.ts';
@@ -29,6 +29,14 @@ export interface LocatedBatch {
   readonly position: number;
   readonly header: BatchHeader;
 }
+
+/**
+ * How recovery treats a segment: `kafka` (the default, LogSegment.recover) or one of two
+ * deliberately broken variants that the storage crash campaign must catch: accepting
+ * batches whose CRC does not match, and finding the bad tail but not cutting it off.
+ */
+export type RecoveryVariant = 'kafka' | 'skip-crc-check' | 'no-truncate';
+export const RECOVERY_VARIANTS: readonly RecoveryVariant[] = ['kafka', 'skip-crc-check', 'no-truncate'];
 
 /** What `LogSegment.recover` did to one segment. */
 export interface SegmentRecovery {
@@ -160,7 +168,7 @@ export class LogSegment {
    * the epoch cache, cut at the first invalid byte. `minOffset` is the lowest offset the
    * first batch may have (the previous segment's next offset).
    */
-  recover(producerState: ProducerStateManager, epochCache: LeaderEpochCache, minOffset: number): SegmentRecovery {
+  recover(producerState: ProducerStateManager, epochCache: LeaderEpochCache, minOffset: number, variant: RecoveryVariant = 'kafka'): SegmentRecovery {
     const buf = this.fs.read(this.logPath);
     this.index.reset();
     this.txnIndex.reset();
@@ -170,7 +178,7 @@ export class LogSegment {
     let batches = 0;
     let problem: string | undefined;
     while (validBytes < buf.length) {
-      const verdict = this.validate(buf, validBytes);
+      const verdict = this.validate(buf, validBytes, variant);
       if ('problem' in verdict) {
         problem = `${this.logPath}: ${verdict.problem}`;
         break;
@@ -180,13 +188,15 @@ export class LogSegment {
       batches++;
     }
     const truncatedBytes = buf.length - validBytes;
-    if (truncatedBytes > 0) this.cutAt(validBytes);
+    if (truncatedBytes > 0 && variant !== 'no-truncate') this.cutAt(validBytes);
+    // The broken variant leaves the bad bytes in place: later appends land behind them.
+    if (variant === 'no-truncate') this.sizeBytes = buf.length;
     return problem === undefined ? { batches, validBytes, truncatedBytes } : { batches, validBytes, truncatedBytes, problem };
   }
 
   /** checkBatch plus the offset rules: increasing, inside this segment, markers decodable. */
-  private validate(buf: Uint8Array, position: number): { header: BatchHeader } | { problem: string } {
-    const check = checkBatch(buf, position);
+  private validate(buf: Uint8Array, position: number, variant: RecoveryVariant): { header: BatchHeader } | { problem: string } {
+    const check = variant === 'skip-crc-check' ? withoutCrc(frameBatch(buf, position)) : checkBatch(buf, position);
     if (check.kind === 'partial') return { problem: `torn batch at position ${position} (${check.remaining} bytes remain)` };
     if (check.kind === 'corrupt') return { problem: `corrupt batch at position ${position}: ${check.reason}` };
     const h = check.header;
@@ -209,7 +219,10 @@ export class LogSegment {
     this.bytesSinceLastIndexEntry += header.sizeInBytes;
     this.sizeBytes = position + header.sizeInBytes;
     this.next = header.lastOffset + 1;
-    if (header.partitionLeaderEpoch >= 0) epochCache.assign(header.partitionLeaderEpoch, header.baseOffset);
+    // Recovery assigns only epochs newer than the cache's latest (LogSegment.recover): the
+    // checkpoint may already hold a later epoch that a truncateFromEnd will drop.
+    const latest = epochCache.latest()?.epoch ?? -1;
+    if (header.partitionLeaderEpoch >= 0 && header.partitionLeaderEpoch > latest) epochCache.assign(header.partitionLeaderEpoch, header.baseOffset);
     applyToProducerState(producerState, buf, position, header, (txn) => this.appendAbortedTxn(txn));
   }
 
@@ -268,6 +281,11 @@ export class LogSegment {
     this.fs.remove(this.txnIndex.path);
     this.fs.remove(joinPath(this.dir, segmentFileName(this.baseOffset, '.timeindex')));
   }
+}
+
+/** The broken variant's check: the frame rules only. */
+function withoutCrc(frame: BatchFrame): BatchCheck {
+  return frame.kind === 'framed' ? { kind: 'valid', header: frame.header } : frame;
 }
 
 /** The end-transaction marker of a control batch, a CorruptBatch if malformed, undefined for other control types. */
