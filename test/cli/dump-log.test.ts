@@ -1,16 +1,20 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { dumpSegment } from '../../src/cli/dump-log.ts';
 import { captureIo } from '../../src/cli/io.ts';
 import { main } from '../../src/cli/main.ts';
 import { crc32c } from '../../src/storage/crc32c.ts';
 import { encodeBatch, encodeEndTxnMarker } from '../../src/storage/record-batch.ts';
+import { batchInputArb } from '../storage/record-batch.arbitraries.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'dump-log-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const te = new TextEncoder();
+const HEADER_BYTES_TO_FRAME = 17;
 let files = 0;
 function segment(...parts: Uint8Array[]): string {
   const path = join(dir, `${String(files++).padStart(20, '0')}.log`);
@@ -107,6 +111,26 @@ describe('kafka-oracle dump-log', () => {
     expect(stdout[0]).toMatch(/compresscodec: snappy .* crcValid: true$/);
     expect(stdout[1]).toBe('| records unreadable: unsupported compression: snappy');
     expect(stdout[2]).toMatch(/^baseOffset: 2 /);
+  });
+
+  it('lists exactly the batches of any segment, and a torn tail exactly when the file is cut inside a batch', () => {
+    fc.assert(
+      fc.property(fc.array(batchInputArb({ maxRecords: 4 }), { minLength: 1, maxLength: 5 }), fc.nat(), (inputs, cutAt) => {
+        const batches = inputs.map((input) => encodeBatch(input));
+        const whole = Buffer.concat(batches);
+        const cut = (cutAt % whole.length) + 1; // keep at least one byte, possibly everything
+        const ends = batches.map((_, i) => batches.slice(0, i + 1).reduce((n, b) => n + b.length, 0));
+        const complete = ends.filter((end) => end <= cut).length;
+        const firstCut = cut < HEADER_BYTES_TO_FRAME && complete === 0; // too short to be called a segment
+        if (firstCut) return;
+        const entries = dumpSegment(whole.subarray(0, cut), 'segment.log');
+        const listed = entries.filter((e) => 'batch' in e);
+        expect(listed).toHaveLength(complete);
+        const tail = entries.find((e) => 'tornTail' in e);
+        expect(tail !== undefined).toBe(cut !== ends[complete - 1]);
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('prints nothing for an empty segment', async () => {
