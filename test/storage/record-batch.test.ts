@@ -113,6 +113,20 @@ describe('RecordBatch v2 round trip', () => {
     expect(decoded.records.map((r) => r.offset)).toEqual([2 ** 40, 2 ** 40 + 1, 2 ** 40 + 2]);
   });
 
+  it('works on a view with a nonzero byteOffset (node Buffers from a pool) and at nonzero positions', () => {
+    const batch = sample();
+    const backing = new Uint8Array(13 + 5 + batch.length + 7);
+    backing.set(batch, 13 + 5);
+    const viewed = Buffer.from(backing.buffer, 13, backing.length - 13); // byteOffset 13, batch at position 5
+    expect(checkBatch(viewed, 5).kind).toBe('valid');
+    expect(batchDifferences({ baseOffset: 10, producerId: 7, producerEpoch: 1, baseSequence: 0, records: decodeBatch(batch).records.map((r) => ({ ...r })) }, decodeBatch(viewed, 5))).toEqual([]);
+    const inPlace = viewed.subarray(5, 5 + batch.length);
+    setBaseOffset(inPlace, 99);
+    setPartitionLeaderEpoch(inPlace, 3);
+    expect(decodeBatches(inPlace).batches[0]).toMatchObject({ baseOffset: 99, partitionLeaderEpoch: 3, crcValid: true });
+    expect(backing.subarray(0, 18).every((b) => b === 0)).toBe(true); // nothing written outside the batch
+  });
+
   it('writes the Java producer defaults: baseTimestamp = first record, maxTimestamp = max, pid/epoch/seq -1', () => {
     const decoded = decodeBatch(encodeBatch({ records: [{ key: null, value: null, timestamp: 50 }, { key: null, value: null, timestamp: 70 }, { key: null, value: null, timestamp: 60 }] }));
     expect(decoded).toMatchObject({ baseTimestamp: 50, maxTimestamp: 70, producerId: -1, producerEpoch: -1, baseSequence: -1, partitionLeaderEpoch: -1, attributes: 0 });
