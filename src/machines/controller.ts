@@ -247,7 +247,15 @@ export function onBrokerRegistration(c: Ctx, e: Ev<'BrokerRegistration'>): Outco
   });
   if (e.previousBrokerEpoch === -1) next = leaveEligibleLeaders(next, e.brokerId);
   const [elected, published] = electAll(next);
-  return acted(elected, [...effects, registrationResponse(e, 'NONE', brokerEpoch), ...published]);
+  // A registered broker catches up with the metadata: the state of each of its partitions.
+  const catchUp = elected.partitions
+    .filter((p) => p.replicas.includes(e.brokerId) && !published.some((x) => x.type === 'send' && x.to === e.from && isAbout(x.message, p)))
+    .map((p) => send(e.from, leaderAndIsr(p, e.incarnationId)));
+  return acted(elected, [...effects, registrationResponse(e, 'NONE', brokerEpoch), ...published, ...catchUp]);
+}
+
+function isAbout(message: { type: string }, p: PartitionState): boolean {
+  return message.type === 'LeaderAndIsr' && (message as LeaderAndIsr).topic === p.topic && (message as LeaderAndIsr).partition === p.partition;
 }
 
 /** KIP-966: after an unclean shutdown a replica may miss committed records: not eligible. */

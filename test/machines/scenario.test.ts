@@ -1,0 +1,149 @@
+/**
+ * Hand-driven multi-machine scenarios (controller + brokers + producer, wired by the
+ * harness's tiny router): the acks=all contract, and KIP-101's high-watermark truncation
+ * with its variant as the witness that the flag changes behaviour.
+ */
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, type ClusterConfig } from '../../src/protocol/config.ts';
+import { brokerNode } from '../../src/protocol/messages.ts';
+import type { Effect } from '../../src/machines/effects.ts';
+import type { ReplicaContext } from '../../src/machines/replica.ts';
+import { type Envelope, World, fromBroker, toBroker, values } from './harness.ts';
+
+const rf3: ClusterConfig = { ...DEFAULT_CONFIG, 'replication.factor': 3, 'min.insync.replicas': 2 };
+
+/**
+ * Record, for every successful ProduceResponse a leader sends, its high watermark at that
+ * moment (the harness calls observers after the step, with the new snapshot).
+ */
+function watchAcks(world: World): { offset: number; highWatermark: number }[] {
+  const acks: { offset: number; highWatermark: number }[] = [];
+  world.onEffect = (effect: Effect, slot) => {
+    if (effect.type !== 'send' || effect.message.type !== 'ProduceResponse' || effect.message.errorCode !== 'NONE') return;
+    const context = slot.snapshot.context as ReplicaContext;
+    acks.push({ offset: effect.message.baseOffset, highWatermark: context.volatile.highWatermark });
+  };
+  return acks;
+}
+
+function bootCluster(config: ClusterConfig, replicas: number[] = [0, 1, 2]): World {
+  const world = new World(config, replicas, [{ topic: 't', partition: 0, replicas }]);
+  world.advance(1); // registrations, election, InitProducerId, first fetches
+  return world;
+}
+
+describe('scenario: produce with acks=all', () => {
+  it('boots: one leader, every replica in the ISR, the producer has an id', () => {
+    const world = bootCluster(rf3);
+    const leader = world.leaderOf();
+    expect(leader).toBeGreaterThanOrEqual(0);
+    expect(world.replicaState(leader)).toBe('leader');
+    expect(world.replica(leader).volatile.isr).toEqual([0, 1, 2]);
+    for (const id of [0, 1, 2].filter((x) => x !== leader)) expect(world.replicaState(id)).toEqual({ follower: 'fetching' });
+  });
+
+  it('is acknowledged only after the high watermark passes the record', () => {
+    const world = bootCluster(rf3);
+    const leader = world.leaderOf();
+    const acks = watchAcks(world);
+    world.send(0, 'v0');
+    world.advance(2000);
+    expect(world.history.map((h) => h.type)).toEqual(['invoke', 'ok']);
+    expect(world.history[1]?.value).toEqual([['send', 't-0', [0, 'v0']]]);
+    expect(acks).toEqual([{ offset: 0, highWatermark: 1 }]); // answered once, HW past offset 0
+  });
+
+  it('with the followers cut off, acks=all is not acknowledged', () => {
+    const world = bootCluster(rf3);
+    const leader = world.leaderOf();
+    const followers = [0, 1, 2].filter((x) => x !== leader);
+    const cutOff = (e: { to: string; message: { from: string } }) =>
+      followers.some((f) => e.to === brokerNode(f) || e.message.from === brokerNode(f)) && e.to !== 'controller' && e.message.from !== 'controller';
+    const acks = watchAcks(world);
+    world.send(0, 'v0');
+    world.advance(5000, cutOff);
+    expect(acks).toEqual([]);
+    expect(world.replica(leader).persisted.log).toHaveLength(1);
+    expect(world.replica(leader).volatile.highWatermark).toBe(0);
+    expect(world.history.map((h) => h.type)).toEqual(['invoke']);
+  });
+
+  it('sometimes: with acks=1 the same cut-off cluster acknowledges a record the HW has not passed', () => {
+    const config = { ...rf3, acks: 1 as const, 'enable.idempotence': false };
+    const world = bootCluster(config);
+    const leader = world.leaderOf();
+    const followers = [0, 1, 2].filter((x) => x !== leader);
+    const cutOff = (e: { to: string; message: { from: string } }) =>
+      followers.some((f) => e.to === brokerNode(f) || e.message.from === brokerNode(f)) && e.to !== 'controller' && e.message.from !== 'controller';
+    const acks = watchAcks(world);
+    world.send(0, 'v0');
+    world.deliverAll(cutOff);
+    expect(world.history.map((h) => h.type)).toEqual(['invoke', 'ok']);
+    expect(acks).toEqual([{ offset: 0, highWatermark: 0 }]);
+    expect(world.replica(leader).volatile.highWatermark).toBe(0); // acked, yet not committed
+  });
+});
+
+/**
+ * KIP-101 (KAFKA-1211), the shape of hachikuji's KafkaTruncateToHighWatermark trace with
+ * three replicas (preference order 0, 2, 1): L=0 leads, F=1 and G=2 follow.
+ * 1. m0 and m1 are produced with acks=all; both followers fetch m1, the leader's HW passes
+ *    it and the producer is acked, but the FetchResponses carrying the new HW are lost,
+ *    so F's and G's high watermarks still say 1.
+ * 2. L crashes; the controller elects G (next in the ISR); F becomes G's follower.
+ * 3. G crashes before answering anything F sends; the controller elects F.
+ * Without the variant F asked G for its epoch's end offset and kept m1; with
+ * `truncate-to-high-watermark` F truncated to its HW on becoming follower, and the
+ * acknowledged m1 is gone from the only live replica, now leader.
+ */
+function kip101(config: ClusterConfig): { world: World; acked: string[]; followerAtCrash: unknown } {
+  const world = new World(config, [0, 1, 2], [{ topic: 't', partition: 0, replicas: [0, 2, 1] }]);
+  world.advance(1);
+  expect(world.leaderOf()).toBe(0);
+  world.send(0, 'm0');
+  world.deliverAll();
+  world.advance(1000); // both followers fetch m0 and learn HW = 1
+  world.send(1, 'm1');
+  // Run until the producer is acked for m1, losing every FetchResponse that would carry
+  // the leader's new high watermark to a follower.
+  const acked1 = () => world.history.some((h) => h.type === 'ok' && h.process === 1);
+  const hwCarrier = (e: Envelope) => e.message.type === 'FetchResponse' && world.replica(0).volatile.highWatermark === 2;
+  expect(world.runUntil(acked1, hwCarrier)).toBe(true);
+  world.drop(fromBroker(0));
+  expect(world.replica(0).volatile.highWatermark).toBe(2);
+  expect(world.replica(1).volatile.highWatermark).toBe(1);
+  expect(values(world.replica(1))).toEqual(['m0', 'm1']);
+  world.crash(0);
+  // Wait for the controller to fence L and elect G; F becomes G's follower.
+  expect(world.runUntil(() => world.leaderOf() === 2)).toBe(true);
+  world.deliverAll((e) => toBroker(2)(e) && e.message.type !== 'LeaderAndIsr');
+  const followerAtCrash = world.replicaState(1);
+  world.crash(2);
+  expect(world.runUntil(() => world.leaderOf() === 1)).toBe(true);
+  world.advance(1000);
+  const acked = world.history.filter((h) => h.type === 'ok').map((h) => String((h.value[0] as readonly unknown[])[2]));
+  return { world, acked, followerAtCrash };
+}
+
+describe('scenario: KIP-101 high-watermark truncation', () => {
+  it('today (epoch-based truncation): the acknowledged record survives on the new leader', () => {
+    const { world, acked, followerAtCrash } = kip101(rf3WithMinIsr1());
+    expect(followerAtCrash).toEqual({ follower: 'truncating' }); // asked G, never answered
+    expect(acked).toEqual(['0,m0', '1,m1']);
+    expect(world.replicaState(1)).toBe('leader');
+    expect(values(world.replica(1))).toEqual(['m0', 'm1']);
+  });
+
+  it('variant truncate-to-high-watermark: the acknowledged record is lost', () => {
+    const { world, acked, followerAtCrash } = kip101({ ...rf3WithMinIsr1(), variant: 'truncate-to-high-watermark' });
+    expect(followerAtCrash).toEqual({ follower: 'fetching' }); // truncated to HW 1 at once
+    expect(acked).toEqual(['0,m0', '1,m1']);
+    expect(world.replicaState(1)).toBe('leader');
+    expect(values(world.replica(1))).toEqual(['m0']);
+  });
+});
+
+function rf3WithMinIsr1(): ClusterConfig {
+  return { ...DEFAULT_CONFIG, 'replication.factor': 3, 'min.insync.replicas': 1 };
+}
+
