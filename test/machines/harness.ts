@@ -151,7 +151,7 @@ export class World {
     return onNode[0];
   }
 
-  private dispatch(node: NodeId, name: string, event: { type: string; nowMs: number }): void {
+  private dispatch(node: NodeId, name: string, event: { readonly type: string; readonly nowMs: number; readonly [field: string]: unknown }): void {
     const slot = this.slots.find((s) => s.node === node && s.name === name);
     if (slot === undefined) return;
     const result = step(slot.machine, slot.snapshot, event as never);
