@@ -21,11 +21,19 @@ export const VARIANTS = [
   'no-leader-epoch-fencing',
   /** KAFKA-7128: a follower may join the ISR before reaching the leader's epoch start offset. */
   'no-isr-join-epoch-check',
+  /** Pre KIP-98 zombie fencing: InitProducerId does not bump the epoch (a zombie keeps writing). */
+  'no-zombie-fencing',
+  /** Pre KIP-447: TxnOffsetCommit is not fenced by the group's generation and member id. */
+  'no-generation-fencing',
+  /** KIP-890 part 1 off: a transactional write is not verified against the coordinator. */
+  'no-partition-verification',
 ] as const;
 
 export type Variant = (typeof VARIANTS)[number];
 
 export type Acks = 0 | 1 | -1;
+
+export type IsolationLevel = 'read_uncommitted' | 'read_committed';
 
 export interface ClusterConfig {
   /** Producer: 0, 1 or -1 ("all"). */
@@ -49,6 +57,11 @@ export interface ClusterConfig {
   readonly 'broker.heartbeat.interval.ms': number;
   readonly 'broker.session.timeout.ms': number;
   readonly 'segment.bytes': number;
+  /** KIP-890: 2 bumps the epoch on every EndTxn (default from 4.0); 1 is the older protocol. */
+  readonly 'transaction.version': number;
+  readonly 'transaction.timeout.ms': number;
+  readonly 'isolation.level': IsolationLevel;
+  readonly 'session.timeout.ms': number;
   readonly variant: Variant | null;
 }
 
@@ -72,6 +85,10 @@ export const DEFAULT_CONFIG: ClusterConfig = {
   'broker.heartbeat.interval.ms': 2000,
   'broker.session.timeout.ms': 9000,
   'segment.bytes': 1073741824,
+  'transaction.version': 2,
+  'transaction.timeout.ms': 60000,
+  'isolation.level': 'read_uncommitted',
+  'session.timeout.ms': 45000,
   variant: null,
 };
 
@@ -95,6 +112,10 @@ export const CONFIG_KEYS: readonly Key[] = [
   'broker.heartbeat.interval.ms',
   'broker.session.timeout.ms',
   'segment.bytes',
+  'transaction.version',
+  'transaction.timeout.ms',
+  'isolation.level',
+  'session.timeout.ms',
 ];
 
 const BOOLEAN_KEYS: ReadonlySet<Key> = new Set<Key>([
@@ -117,6 +138,9 @@ const MINIMUM: Partial<Record<Key, number>> = {
   'broker.heartbeat.interval.ms': 1,
   'broker.session.timeout.ms': 1,
   'segment.bytes': 14,
+  'transaction.version': 1,
+  'transaction.timeout.ms': 1,
+  'session.timeout.ms': 1,
 };
 
 export function formatConfig(config: ClusterConfig): string {
@@ -125,7 +149,7 @@ export function formatConfig(config: ClusterConfig): string {
   return pairs.join(' ');
 }
 
-function formatValue(key: Key, value: number | boolean): string {
+function formatValue(key: Key, value: number | boolean | string): string {
   if (key === 'acks' && value === -1) return 'all';
   return String(value);
 }
@@ -153,6 +177,7 @@ function parseValue(key: string, value: string): unknown {
   }
   const k = key as Key;
   if (k === 'acks') return parseAcks(value);
+  if (k === 'isolation.level') return parseIsolationLevel(value);
   if (BOOLEAN_KEYS.has(k)) return parseBoolean(k, value);
   return parseInteger(k, value);
 }
@@ -171,6 +196,11 @@ function parseAcks(value: string): Acks {
   if (value === '0') return 0;
   if (value === '1') return 1;
   throw new InputError(`config: acks must be 0, 1, -1 or all, not '${value}'`);
+}
+
+function parseIsolationLevel(value: string): IsolationLevel {
+  if (value === 'read_uncommitted' || value === 'read_committed') return value;
+  throw new InputError(`config: isolation.level must be read_uncommitted or read_committed, not '${value}'`);
 }
 
 function parseBoolean(key: Key, value: string): boolean {
@@ -194,6 +224,9 @@ export function validateConfig(config: ClusterConfig): ClusterConfig {
     throw new InputError(
       `config: max.in.flight.requests.per.connection must be at most 5 with enable.idempotence=true, not ${inFlight}`,
     );
+  }
+  if (config['transaction.version'] > 2) {
+    throw new InputError(`config: transaction.version must be 1 or 2, not ${config['transaction.version']}`);
   }
   if (config['enable.idempotence'] && config.acks !== -1) {
     throw new InputError(`config: enable.idempotence=true requires acks=all, not acks=${config.acks}`);

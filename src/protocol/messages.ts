@@ -241,7 +241,8 @@ export type ProtocolMessage =
   | Metadata
   | MetadataResponse
   | InitProducerId
-  | InitProducerIdResponse;
+  | InitProducerIdResponse
+  | import('./txn-messages.ts').TxnMessage | import('./group-messages.ts').GroupMessage;
 
 export type MessageType = ProtocolMessage['type'];
 
