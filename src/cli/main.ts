@@ -23,8 +23,6 @@ const commands: Record<string, Entry> = {
   'dump-log': { summary: 'print the record batches of a segment file (like kafka-dump-log)', load: async () => (await import('./dump-log.ts')).command },
   recover: { summary: 'recover a partition directory as Kafka does after an unclean shutdown; print what was kept and cut', load: async () => (await import('./recover.ts')).command },
   'storage-check': { summary: 'the storage crash campaign: crash, recover, check the prefix refinement over many seeds', load: async () => (await import('./storage-check.ts')).command },
-  recover: { summary: 'recover a partition directory as Kafka does after an unclean shutdown; print what was kept and cut', load: async () => (await import('./recover.ts')).command },
-  'storage-check': { summary: 'the storage crash campaign: crash, recover, check the prefix refinement over many seeds', load: async () => (await import('./storage-check.ts')).command },
   verify: { summary: 'check a client history for Jepsen\'s Kafka anomalies (the oracle)', load: async () => (await import('./verify.ts')).command },
 };
 
