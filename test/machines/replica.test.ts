@@ -103,7 +103,7 @@ function produce(records: LogBatch, fields: Partial<Produce> = {}): Delivered<Pr
   };
 }
 
-function fetch(fields: Partial<Fetch> = {}): Delivered<Fetch> {
+function fetch(fields: Partial<Delivered<Fetch>> = {}): Delivered<Fetch> {
   return {
     type: 'Fetch',
     from: 'broker-1',
