@@ -19,11 +19,14 @@ import type { CheckOptions, CheckResult, HistoryEvent, HistoryStats, ResolvedOpt
 
 export const DEFAULT_WITNESS_LIMIT = 32;
 
-/** Every anomaly function, in report order. Each returns witnesses, never a boolean. */
-const ANOMALY_FUNCTIONS = [
+/** An anomaly function reports witnesses into `Findings`; it never answers a bare boolean. */
+export type AnomalyFunction = (analysis: Analysis, findings: Findings) => void;
+
+/** Every anomaly function, in report order. */
+export const ANOMALY_FUNCTIONS: readonly AnomalyFunction[] = [
   inconsistentOffsets, duplicates, abortedReads, precommittedReads, garbageReads, lostWrites,
   unseen, internalPolls, internalSends, pollCursors, sendCursors, cycles,
-] as const;
+];
 
 /** Reported when no `ok` send, poll or txn exists: nothing was observed, so nothing passes. */
 export const EMPTY_HISTORY = 'empty-transaction-graph';
@@ -41,20 +44,20 @@ export function checkHistory(events: Iterable<HistoryEvent>, options: CheckOptio
   return checkLog(ingest.finish(), resolved);
 }
 
-/** Judges an ingested, sealed log. */
-export function checkLog(log: HistoryLog, options: ResolvedOptions): CheckResult {
+/** Judges an ingested, sealed log. A function that throws makes the verdict `unknown`. */
+export function checkLog(log: HistoryLog, options: ResolvedOptions, functions: readonly AnomalyFunction[] = ANOMALY_FUNCTIONS): CheckResult {
   try {
-    return judge(log, options);
+    return judge(log, options, functions);
   } catch (error) {
     if (error instanceof InputError) throw error;
     return undecided(log, options, error);
   }
 }
 
-function judge(log: HistoryLog, options: ResolvedOptions): CheckResult {
+function judge(log: HistoryLog, options: ResolvedOptions, functions: readonly AnomalyFunction[]): CheckResult {
   const findings = new Findings(options.witnessLimit);
   const analysis = new Analysis(log, options);
-  for (const anomaly of ANOMALY_FUNCTIONS) anomaly(analysis, findings);
+  for (const anomaly of functions) anomaly(analysis, findings);
   const stats = statistics(log);
   const empty = !hasOkTransaction(log);
   if (empty) findings.add(EMPTY_HISTORY, { reason: 'no ok send, poll or txn operation' });
