@@ -24,7 +24,7 @@ function toEdn(event: HistoryEvent, tagged: boolean): string {
     const result = m[1] as Record<string, unknown[]>;
     return `[:poll {${Object.entries(result).map(([k, pairs]) => `${key(k)} ${val(pairs)}`).join(', ')}}]`;
   };
-  const value = event.f === 'assign' ? `[${(event.value as string[]).map(key).join(' ')}]` : event.value == null ? 'nil' : `[${(event.value as unknown[][]).map(mop).join(' ')}]`;
+  const value = event.f === 'assign' ? `[${(event.value as string[]).map(key).join(' ')}]` : event.value == null ? 'nil' : `[${(event.value as unknown as unknown[][]).map(mop).join(' ')}]`;
   const fields = [`:index ${event.index}`, `:time ${event.time}`, `:type ${kw(event.type)}`, `:process ${event.process}`, `:f ${kw(event.f)}`, `:value ${value}`];
   if (event.seekToBeginning) fields.push(':seek-to-beginning? true');
   return `${tagged ? '#jepsen.history.Op' : ''}{${fields.join(', ')}}`;
