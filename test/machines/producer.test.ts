@@ -63,11 +63,11 @@ function ready(config: ClusterConfig = DEFAULT_CONFIG, sends: string[] = []): { 
 describe('producer: idempotent (default)', () => {
   it('queues sends until it has a producer id, then asks metadata and sends sequence 0', () => {
     const started = start(producerMachine, { config: DEFAULT_CONFIG, clientId: 'producer-0', bootstrapBrokers: [0] });
+    lastEffects = started.effects;
+    const correlationId = messages('InitProducerId')[0]?.correlationId ?? -1;
     let s = on(started.snapshot, send(0, 'a'));
     expect(client()).toEqual([{ process: 0, type: 'invoke', f: 'send', value: [['send', 't-0', 'a']] }]);
     expect(messages('Metadata')).toEqual([]);
-    const init = started.effects.find((e) => e.type === 'send');
-    const correlationId = init?.type === 'send' ? init.message.correlationId : -1;
     s = on(s, { type: 'InitProducerIdResponse', from: 'controller', correlationId, errorCode: 'NONE', producerId: 1000, producerEpoch: 0, nowMs: 0 });
     const metadata = messages('Metadata')[0];
     expect(metadata).toBeDefined();
