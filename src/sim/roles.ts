@@ -48,13 +48,20 @@ export interface ReplicaState {
   readonly highWatermark: number;
 }
 
+/** Which machine of a node an event is for: a broker process runs a lifecycle machine and a replica. */
+export type Slot = 'main' | 'lifecycle';
+
 export interface Roles {
   logConfig(config: ClusterConfig): LogConfig;
   startController(config: ClusterConfig, brokers: readonly number[]): Started;
+  /** The broker process's lifecycle machine (registration, heartbeats), or undefined if the roles have none. */
+  startLifecycle(brokerId: number, incarnation: number, config: ClusterConfig): Started | undefined;
+  /** The slot of a broker node an event of this type goes to. */
+  brokerSlot(eventType: string): Slot;
   startReplica(brokerId: number, incarnation: number, recovered: RecoveredPartition, config: ClusterConfig, brokers: readonly number[], nowMs: number): Started;
   startProducer(config: ClusterConfig): Started;
-  /** The event that hands the producer one application value. */
-  sendEvent(value: string, nowMs: number): { readonly type: string };
+  /** The event that hands the producer one application value (`process` names the history process). */
+  sendEvent(value: string, process: number, nowMs: number): { readonly type: string };
   replicaState(hosted: Hosted): ReplicaState;
   controllerState(hosted: Hosted): ControllerView;
   describeProducer(hosted: Hosted): string;

@@ -25,11 +25,12 @@ import type { ReplicaView, WorldView } from '../../model/view.ts';
 import { BrokerStorage } from './broker-storage.ts';
 import { HistoryRecorder } from './history.ts';
 import { type Envelope, Network } from './network.ts';
-import { PRODUCER, type Roles, type Hosted, TOPIC, PARTITION, brokerName } from './roles.ts';
+import { PRODUCER, type Roles, type Hosted, type Slot, TOPIC, PARTITION, brokerName } from './roles.ts';
 import type { FaultBudget, Step } from './scenario.ts';
 
 export interface TimerPayload {
   readonly node: string;
+  readonly slot: Slot;
   readonly id: string;
   readonly event: { readonly type: string };
 }
@@ -51,7 +52,10 @@ export interface WorldOptions {
 interface BrokerHost {
   readonly id: number;
   readonly storage: BrokerStorage;
+  /** The replica machine while the broker process is up. */
   hosted: Hosted | undefined;
+  /** The broker's lifecycle machine (registration, heartbeats) while up. */
+  lifecycle: Hosted | undefined;
   incarnation: number;
 }
 
@@ -76,11 +80,11 @@ export class World {
     const { config, roles } = options;
     for (let id = 0; id < config['replication.factor']; id++) {
       const storage = new BrokerStorage(`/broker-${id}/kafka-logs`, roles.logConfig(config));
-      this.brokers.push({ id, storage, hosted: undefined, incarnation: 0 });
+      this.brokers.push({ id, storage, hosted: undefined, lifecycle: undefined, incarnation: 0 });
     }
-    this.controller = this.adopt(CONTROLLER, roles.startController(config, this.brokerIds()));
+    this.controller = this.adopt(CONTROLLER, 'main', roles.startController(config, this.brokerIds()));
     for (const broker of this.brokers) this.startBroker(broker);
-    this.producer = this.adopt(PRODUCER, roles.startProducer(config));
+    this.producer = this.adopt(PRODUCER, 'main', roles.startProducer(config));
   }
 
   brokerIds(): number[] {
@@ -141,16 +145,17 @@ export class World {
   fireTimer(): boolean {
     const timer = this.clock.fireNext();
     if (timer === undefined) return false;
-    const { node, event } = timer.payload;
-    const fired: { readonly type: string } = { ...event, nowMs: this.now() };
-    this.dispatch(node, fired, `timer ${timer.payload.id}`);
+    const { node, slot, event } = timer.payload;
+    const fired = { ...event, nowMs: this.now() } as { readonly type: string };
+    this.dispatch(node, slot, fired, `timer ${timer.payload.id}`);
     return true;
   }
 
   clientSend(): boolean {
-    const value = `v${this.nextValue++}`;
+    const process = this.nextValue++;
+    const value = `v${process}`;
     this.ledger.recordSend(value);
-    this.dispatch(PRODUCER, this.options.roles.sendEvent(value, this.now()), `app sends ${value}`);
+    this.dispatch(PRODUCER, 'main', this.options.roles.sendEvent(value, process, this.now()), `app sends ${value}`);
     return true;
   }
 
@@ -175,6 +180,7 @@ export class World {
     if (broker.hosted === undefined) return false;
     if (!this.spend(mode === 'process' ? 'processCrashes' : 'powerLosses')) return false;
     broker.hosted = undefined;
+    broker.lifecycle = undefined;
     this.dropTimersOf(brokerName(id));
     this.network.loseMessagesTo(brokerName(id));
     const outcome = mode === 'process' ? broker.storage.crashProcess() : broker.storage.powerLoss(seed === 0 ? LOSE_ALL : new Prng(seed));
@@ -215,8 +221,10 @@ export class World {
     const recovered = broker.storage.open();
     this.ledger.events.powerLossLostEntries += recovered.lostEntries;
     const name = brokerName(broker.id);
-    const started = this.options.roles.startReplica(broker.id, broker.incarnation, recovered, this.options.config, this.brokerIds(), this.now());
-    broker.hosted = this.adopt(name, started);
+    const { roles, config } = this.options;
+    const lifecycle = roles.startLifecycle(broker.id, broker.incarnation, config);
+    broker.lifecycle = lifecycle === undefined ? undefined : this.adopt(name, 'lifecycle', lifecycle);
+    broker.hosted = this.adopt(name, 'main', roles.startReplica(broker.id, broker.incarnation, recovered, config, this.brokerIds(), this.now()));
     this.note(
       `start broker-${broker.id}: recovery kept LEO ${broker.storage.logEndOffset()}, HW ${recovered.highWatermark}` +
         (recovered.lostEntries > 0 ? `, ${recovered.lostEntries} records lost` : '') +
@@ -225,43 +233,46 @@ export class World {
   }
 
   /** Take ownership of a freshly started machine and carry out its first effects. */
-  private adopt(node: string, started: { hosted: Hosted; effects: readonly Effect[] }): Hosted {
-    this.perform(node, started.effects);
+  private adopt(node: string, slot: Slot, started: { hosted: Hosted; effects: readonly Effect[] }): Hosted {
+    this.perform(node, slot, started.effects);
     return started.hosted;
   }
 
   private deliver(envelope: Envelope<ProtocolMessage>, how = ''): void {
     const event = { ...envelope.message, nowMs: this.now() };
-    this.dispatch(envelope.to, event, `${how === '' ? '' : how + ' '}${describeEnvelope(envelope)}`);
+    const slot = envelope.to.startsWith('broker-') ? this.options.roles.brokerSlot(event.type) : 'main';
+    this.dispatch(envelope.to, slot, event, `${how === '' ? '' : how + ' '}${describeEnvelope(envelope)}`);
   }
 
   /** Step the machine of `node` with `event` and carry out its effects (a down node ignores it). */
-  private dispatch(node: string, event: { readonly type: string }, cause: string): void {
-    const hosted = this.hostedAt(node);
+  private dispatch(node: string, slot: Slot, event: { readonly type: string }, cause: string): void {
+    const hosted = this.hostedAt(node, slot);
     if (hosted === undefined) return;
     const before = this.options.trace ? this.describeNode(node) : '';
     const effects = hosted.step(event);
-    this.perform(node, effects);
+    this.perform(node, slot, effects);
     if (this.options.trace) {
+      // Only what changed a node is worth a line: fetch loops that change nothing stay quiet.
       const after = this.describeNode(node);
-      this.note(`${cause} → ${node}${after !== before ? `: ${after}` : ''}`);
+      if (after !== before) this.note(`${cause} → ${node}: ${after}`);
     }
     this.observer?.();
   }
 
-  private hostedAt(node: string): Hosted | undefined {
+  private hostedAt(node: string, slot: Slot): Hosted | undefined {
     if (node === CONTROLLER) return this.controller;
     if (node === PRODUCER) return this.producer;
     const match = /^broker-(\d+)$/.exec(node);
     assert(match !== null, `unknown node ${node}`);
-    return this.broker(Number(match[1])).hosted;
+    const broker = this.broker(Number(match[1]));
+    return slot === 'lifecycle' ? broker.lifecycle : broker.hosted;
   }
 
-  private perform(node: string, effects: readonly Effect[]): void {
-    for (const effect of effects) this.performOne(node, effect);
+  private perform(node: string, slot: Slot, effects: readonly Effect[]): void {
+    for (const effect of effects) this.performOne(node, slot, effect);
   }
 
-  private performOne(node: string, effect: Effect): void {
+  private performOne(node: string, slot: Slot, effect: Effect): void {
     switch (effect.type) {
       case 'send':
         this.noteRetry(effect.message);
@@ -270,10 +281,10 @@ export class World {
       case 'storage':
         return this.brokerOf(node).storage.perform(effect.command, this.now());
       case 'setTimer':
-        this.clock.set(`${node}:${effect.id}`, effect.delayMs, { node, id: effect.id, event: effect.event });
+        this.clock.set(`${node}/${slot}:${effect.id}`, effect.delayMs, { node, slot, id: effect.id, event: effect.event });
         return;
       case 'cancelTimer':
-        this.clock.cancel(`${node}:${effect.id}`);
+        this.clock.cancel(`${node}/${slot}:${effect.id}`);
         return;
       case 'client':
         return this.recordClient(effect.event);

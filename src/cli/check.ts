@@ -1,0 +1,176 @@
+/**
+ * `kafka-oracle check [--seed N] [--runs N] [--only PATTERN] [--json]`: the main job. Runs
+ * the guarantee × configuration matrix (src/sim/matrix.ts) on the simulated cluster with
+ * fast-check, shrinks every failure, and prints a summary table (or `{"rows": [...]}` with
+ * --json) and each counterexample as numbered readable steps with its seed and path.
+ * Exit 0 when every verdict matches its expectation, 1 otherwise, 2 on bad usage.
+ */
+import { InputError } from '../core/assert.ts';
+import { DEFAULT_CONFIG, formatConfig, type ClusterConfig } from '../protocol/config.ts';
+import { checkRow, type Counterexample, type RowResult } from '../sim/checker.ts';
+import { machineRoles } from '../sim/machine-roles.ts';
+import { BASELINE, MATRIX, type MatrixRow } from '../sim/matrix.ts';
+import type { Command } from './main.ts';
+import type { Io } from './io.ts';
+
+export const DEFAULT_SEED = 20261121;
+
+interface Options {
+  seed: number;
+  runs: number | undefined;
+  only: RegExp | undefined;
+  json: boolean;
+}
+
+const USAGE = 'usage: kafka-oracle check [--seed N] [--runs N] [--only PATTERN] [--json]';
+
+export function parseCheckArgs(args: readonly string[]): Options {
+  const options: Options = { seed: DEFAULT_SEED, runs: undefined, only: undefined, json: false };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    const value = (): string => {
+      const v = args[++i];
+      if (v === undefined) throw new InputError(`${arg} needs a value (${USAGE})`);
+      return v;
+    };
+    if (arg === '--json') options.json = true;
+    else if (arg === '--seed') options.seed = integer(arg, value());
+    else if (arg === '--runs') options.runs = integer(arg, value(), 1);
+    else if (arg === '--only') options.only = pattern(value());
+    else throw new InputError(`unknown option '${arg}' (${USAGE})`);
+  }
+  return options;
+}
+
+function integer(flag: string, text: string, min = 0): number {
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text)) || Number(text) < min) throw new InputError(`${flag} must be an integer ≥ ${min}, not '${text}'`);
+  return Number(text);
+}
+
+function pattern(text: string): RegExp {
+  try {
+    return new RegExp(text);
+  } catch {
+    throw new InputError(`--only: '${text}' is not a regular expression`);
+  }
+}
+
+export function selectRows(only: RegExp | undefined): MatrixRow[] {
+  if (only === undefined) return [...MATRIX];
+  const rows = MATRIX.filter((r) => only.test(`${r.guarantee} ${formatConfig(r.config)}`));
+  if (rows.length === 0) throw new InputError(`--only ${only.source} matches no row`);
+  return rows;
+}
+
+export const command: Command = {
+  async run(args: string[], io: Io): Promise<number> {
+    if (args.includes('--help')) {
+      io.out(USAGE);
+      return 0;
+    }
+    const options = parseCheckArgs(args);
+    const rows = selectRows(options.only);
+    const results: { result: RowResult; ms: number }[] = [];
+    if (!options.json) io.out(`kafka-oracle check: ${rows.length} rows, seed ${options.seed}`);
+    for (const [index, row] of rows.entries()) {
+      const started = Date.now();
+      const result = checkRow(row, {
+        seed: options.seed,
+        runs: options.runs,
+        roles: machineRoles,
+        onHistory: (done, total) => {
+          if (io.isTty && done % 10 === 0) io.status(progressLine(index, rows.length, row, done, total));
+        },
+      });
+      results.push({ result, ms: Date.now() - started });
+    }
+    io.status('');
+    if (options.json) io.out(JSON.stringify({ seed: options.seed, rows: results.map(({ result }) => jsonRow(result)) }, null, 2));
+    else printHuman(io, results, options.seed);
+    return results.every(({ result }) => matches(result)) ? 0 : 1;
+  },
+};
+
+/** A row matches when the verdict is the expected one and, for `holds`, every `sometimes` twin was reached. */
+export function matches(result: RowResult): boolean {
+  return result.verdict === result.row.expected && (result.verdict === 'violated' || unreached(result).length === 0);
+}
+
+export function unreached(result: RowResult): string[] {
+  return Object.entries(result.sometimes)
+    .filter(([, n]) => n === 0)
+    .map(([name]) => name);
+}
+
+function progressLine(index: number, rows: number, row: MatrixRow, done: number, total: number): string {
+  const width = 20;
+  const filled = Math.round((done / total) * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] row ${index + 1}/${rows} ${row.guarantee} ${shortConfig(row.config)}: ${done}/${total} histories`;
+}
+
+/** The settings that differ from the baseline row, for the table (the JSON has them all). */
+export function shortConfig(config: ClusterConfig): string {
+  const keys = ['acks', 'min.insync.replicas', 'replication.factor', 'unclean.leader.election.enable', 'flush.messages', 'eligible.leader.replicas.enable', 'enable.idempotence'] as const;
+  const parts = keys.filter((k) => config[k] !== BASELINE[k] || k === 'acks').map((k) => `${k}=${k === 'acks' && config[k] === -1 ? 'all' : String(config[k])}`);
+  if (config.variant !== null) parts.push(`variant=${config.variant}`);
+  return parts.join(' ');
+}
+
+function jsonRow(result: RowResult): object {
+  const { row } = result;
+  return {
+    guarantee: row.guarantee,
+    config: formatConfig(row.config),
+    faults: row.budget.name,
+    expected: row.expected,
+    verdict: result.verdict,
+    histories: result.histories,
+    sometimes: result.sometimes,
+    ...(result.counterexample === undefined ? {} : { counterexample: jsonCounterexample(result.counterexample) }),
+  };
+}
+
+function jsonCounterexample(c: Counterexample): object {
+  return { seed: c.seed, path: c.path, invariant: c.violation.invariant, witness: c.violation.witness, steps: c.steps, trace: c.trace };
+}
+
+function printHuman(io: Io, results: readonly { result: RowResult; ms: number }[], seed: number): void {
+  const table = results.map(({ result, ms }) => [
+    result.row.guarantee,
+    shortConfig(result.row.config),
+    result.row.budget.name,
+    result.row.expected,
+    result.verdict + (result.verdict === 'holds' && unreached(result).length > 0 ? ' (vacuous)' : ''),
+    String(result.histories),
+    `${(ms / 1000).toFixed(1)}s`,
+    matches(result) ? 'ok' : 'MISMATCH',
+  ]);
+  const header = ['guarantee', 'config', 'faults', 'expected', 'verdict', 'histories', 'time', ''];
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => (r[i] as string).length)));
+  const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd();
+  io.out('');
+  io.out(line(header));
+  io.out(line(widths.map((w) => '-'.repeat(w))));
+  for (const r of table) io.out(line(r));
+  for (const { result } of results) printCounterexample(io, result);
+  for (const { result } of results)
+    if (result.verdict === 'holds' && unreached(result).length > 0) io.out(`\nnote: ${result.row.guarantee} | ${shortConfig(result.row.config)}: never reached ${unreached(result).join(', ')}`);
+  const mismatches = results.filter(({ result }) => !matches(result)).length;
+  io.out(`\n${mismatches === 0 ? 'all verdicts as expected' : `${mismatches} row(s) did not reach their expected verdict`} (seed ${seed}; defaults: ${formatConfig(DEFAULT_CONFIG).split(' ').length} settings, see --json)`);
+}
+
+function printCounterexample(io: Io, result: RowResult): void {
+  const c = result.counterexample;
+  if (c === undefined) return;
+  const { row } = result;
+  io.out('');
+  io.out(`counterexample: ${row.guarantee} | ${shortConfig(row.config)}  (${row.why})`);
+  io.out(`  violated ${c.violation.invariant}: ${c.violation.witness}`);
+  io.out(`  replay: kafka-oracle replay --seed ${c.seed} --path ${c.path} --config "${formatConfig(row.config)}"`);
+  io.out('  scenario:');
+  c.steps.forEach((s, i) => io.out(`    ${String(i + 1).padStart(2)}. ${s}`));
+  io.out('  what happened:');
+  c.trace.forEach((t, i) => io.out(`    ${String(i + 1).padStart(3)}. ${t}`));
+  io.out('  at the end:');
+  for (const line of c.cluster) io.out(`    ${line}`);
+}
