@@ -14,7 +14,8 @@
  * The time index is not kept (no reader in this project needs offsets by timestamp).
  */
 import { assert } from '../core/assert.ts';
-import { type BatchCheck, type BatchFrame, type BatchHeader, checkBatch, frameBatch, controlRecordType, CorruptBatch, decodeBatch, decodeEndTxnMarker, UnsupportedCompression } from './record-batch.ts';
+import { type BatchCheck, type BatchFrame, type BatchHeader, checkBatch, frameBatch, controlRecordType, CorruptBatch, decodeBatch, decodeEndTxnMarker, readBatchHeader, UnsupportedCompression } from './record-batch.ts';
+import { RECORD_BATCH_OVERHEAD } from './records.ts';
 import { type FileSystem, joinPath } from './fs.ts';
 import { OffsetIndex, parseOffsetIndex } from './offset-index.ts';
 import { TxnIndex, parseTxnIndex } from './txn-index.ts';
@@ -109,6 +110,8 @@ export class LogSegment {
     // Kafka reads the next offset from the last index entry on; we also insist that those
     // bytes are whole valid batches, so a segment that is not is recovered instead.
     const last = parsedIndex.entries[parsedIndex.entries.length - 1];
+    const misplaced = parsedIndex.entries.find((e) => e !== last && this.lastOffsetAt(e.position) !== e.offset);
+    if (misplaced !== undefined) return { ok: false, problem: `${this.index.path}: entry ${misplaced.offset}@${misplaced.position} does not point at its batch` };
     const scan = this.scan(last?.position ?? 0);
     if (scan.end !== this.sizeBytes) return { ok: false, problem: `${this.logPath}: invalid bytes at position ${scan.end} of ${this.sizeBytes}` };
     if (last !== undefined && scan.batches[0]?.header.lastOffset !== last.offset) {
@@ -118,6 +121,18 @@ export class LogSegment {
     this.next = lastBatch === undefined ? this.baseOffset : lastBatch.header.lastOffset + 1;
     this.bytesSinceLastIndexEntry = this.sizeBytes - (last?.position ?? 0);
     return { ok: true };
+  }
+
+  /** The last offset of the batch whose header starts at `position`, undefined if none does. */
+  private lastOffsetAt(position: number): number | undefined {
+    const head = this.fs.read(this.logPath, position, RECORD_BATCH_OVERHEAD);
+    if (head.length < RECORD_BATCH_OVERHEAD) return undefined;
+    try {
+      return readBatchHeader(head, 0).lastOffset;
+    } catch (error) {
+      if (error instanceof CorruptBatch) return undefined;
+      throw error;
+    }
   }
 
   size(): number {
@@ -149,18 +164,22 @@ export class LogSegment {
     this.txnIndex.append(txn);
   }
 
-  /** Valid batches from `position` until the end or the first invalid byte (`end`). */
+  /**
+   * Valid batches from `position` until the end or the first invalid byte (`end`), read
+   * from the file, or from `bytes` (the segment's bytes from 0) when given.
+   */
   scan(position = 0, bytes?: Uint8Array): { batches: LocatedBatch[]; end: number; problem?: string } {
-    const buf = bytes ?? this.fs.read(this.logPath);
+    const base = bytes === undefined ? position : 0;
+    const buf = bytes ?? this.fs.read(this.logPath, position, this.sizeBytes - position);
     const batches: LocatedBatch[] = [];
-    let at = position;
+    let at = position - base;
     while (at < buf.length) {
       const check = checkBatch(buf, at);
-      if (check.kind !== 'valid') return { batches, end: at, problem: check.kind === 'partial' ? `torn batch at position ${at}` : check.reason };
-      batches.push({ position: at, header: check.header });
+      if (check.kind !== 'valid') return { batches, end: base + at, problem: check.kind === 'partial' ? `torn batch at position ${base + at}` : check.reason };
+      batches.push({ position: base + at, header: check.header });
       at += check.header.sizeInBytes;
     }
-    return { batches, end: at };
+    return { batches, end: base + at };
   }
 
   /**
