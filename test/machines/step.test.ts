@@ -15,7 +15,7 @@ const machine = setup({
     a: {
       on: {
         go: { target: 'b', actions: [emit({ type: 'cancelTimer', id: 'one' }), raise({ type: 'inner' }), emit({ type: 'cancelTimer', id: 'two' })] },
-        bad: { actions: sendTo('nobody' as never, { type: 'x' }) },
+        bad: { actions: sendTo('nobody' as never, { type: 'x' } as never) },
         later: { actions: raise({ type: 'inner' }, { delay: 10 }) },
       },
     },
