@@ -20,6 +20,7 @@ interface Entry {
 /** The command table; add a line here for a new command module. */
 const commands: Record<string, Entry> = {
   // 'name': { summary: 'one line', load: async () => (await import('./name.ts')).command },
+  diagram: { summary: 'write Mermaid state diagrams generated from the replica, controller, producer, broker machines', load: async () => (await import('./diagram.ts')).command },
   'dump-log': { summary: 'print the record batches of a segment file (like kafka-dump-log)', load: async () => (await import('./dump-log.ts')).command },
   recover: { summary: 'recover a partition directory as Kafka does after an unclean shutdown; print what was kept and cut', load: async () => (await import('./recover.ts')).command },
   'storage-check': { summary: 'the storage crash campaign: crash, recover, check the prefix refinement over many seeds', load: async () => (await import('./storage-check.ts')).command },
