@@ -87,10 +87,11 @@ function copyIntoSim(dir: string): SimFileSystem {
 }
 
 export function recoverDirectory(dir: string, dryRun: boolean): RecoveryReport {
+  const topicPartition = topicPartitionOf(dir);
   checkDirectory(dir);
   const fs: FileSystem = dryRun ? copyIntoSim(dir) : new RealFileSystem();
   try {
-    return PartitionLog.open(fs, dir, { ...DEFAULT_LOG_CONFIG, ...topicPartitionOf(dir) }).recovery;
+    return PartitionLog.open(fs, dir, { ...DEFAULT_LOG_CONFIG, ...topicPartition }).recovery;
   } finally {
     fs.close();
   }
