@@ -6,6 +6,7 @@
 const BENCHMARKS: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   fs: async () => import('./fs.ts'),
   codec: async () => import('./codec.ts'),
+  storage: async () => import('./storage.ts'),
 };
 
 async function main(argv: string[]): Promise<number> {
