@@ -45,6 +45,9 @@ interface Timer {
   readonly event: { readonly type: string };
 }
 
+/** A message without its sender (the router stamps it). */
+export type Outgoing = ProtocolMessage extends infer M ? (M extends ProtocolMessage ? Omit<M, 'from'> : never) : never;
+
 export const COORDINATOR_BROKER = 0;
 export const DATA_BROKER = 1;
 
@@ -230,7 +233,7 @@ export class TxnWorld {
     this.perform(slot, result.effects);
   }
 
-  send(from: string, to: string, message: Omit<ProtocolMessage, 'from'> & { from?: string }): void {
+  send(from: string, to: string, message: Outgoing): void {
     this.queue.push({ to, message: { ...message, from } as ProtocolMessage });
   }
 
