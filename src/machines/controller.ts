@@ -23,8 +23,9 @@
  * - **KIP-966 ELR** (`eligible.leader.replicas.enable`): a replica removed from the ISR
  *   while the ISR is below min.insync.replicas still has every committed record (the HW
  *   cannot advance then), so it becomes eligible to lead; the ISR may become empty. A
- *   broker that registers after an unclean shutdown (previousBrokerEpoch = -1) may have
- *   lost unflushed records and leaves every ELR. Without ELR, Kafka keeps the last ISR
+ *   broker that registers after an unclean shutdown (its previousBrokerEpoch is not the
+ *   epoch it had, KAFKA-15586) may have lost unflushed records and leaves every ELR.
+ *   Not modelled: KIP-966's "last known leader" fallback of its unclean-recovery part. Without ELR, Kafka keeps the last ISR
  *   member in the ISR when it is fenced, and re-elects it when it returns.
  * - **Producer ids**: the controller allocates them for InitProducerId of idempotent
  *   producers (Kafka's brokers hand out blocks the controller allocates; same uniqueness).
@@ -245,7 +246,9 @@ export function onBrokerRegistration(c: Ctx, e: Ev<'BrokerRegistration'>): Outco
     fenced: false,
     lastHeartbeatMs: e.nowMs,
   });
-  if (e.previousBrokerEpoch === -1) next = leaveEligibleLeaders(next, e.brokerId);
+  // KAFKA-15586: a clean shutdown is a registration naming the epoch the broker had.
+  const cleanShutdown = existing !== undefined && e.previousBrokerEpoch === existing.brokerEpoch;
+  if (!cleanShutdown) next = leaveEligibleLeaders(next, e.brokerId);
   const [elected, published] = electAll(next);
   // A registered broker catches up with the metadata: the state of each of its partitions.
   const catchUp = elected.partitions

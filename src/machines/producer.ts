@@ -27,7 +27,8 @@
  * been (timeouts, NOT_ENOUGH_REPLICAS_AFTER_APPEND, exhausted retries after any such
  * attempt, and every acks=0 send, whose outcome the client never learns).
  *
- * Every event carries `nowMs`. Timers: `InitTimer`, `MetadataTimer`, `RequestTimeout`.
+ * Every event carries `nowMs`. Timers: `InitTimer`, `MetadataTimer`, `RequestTimeout`,
+ * `RetryTimer` (a retry waits `retry.backoff.ms`).
  */
 import { setup } from 'xstate';
 import type { ClusterConfig } from '../protocol/config.ts';
@@ -61,6 +62,8 @@ export interface ProducerBatch {
   readonly maybeAppended: boolean;
   /** Sent under an epoch the producer has since bumped (KIP-360): never resent. */
   readonly staleEpoch: boolean;
+  /** A retry waits `retry.backoff.ms` after its failed attempt: not before this time. */
+  readonly retryAfterMs: number;
 }
 
 export interface ProducerPartition {
@@ -103,6 +106,7 @@ export type Send = {
 };
 export type InitTimer = { readonly type: 'InitTimer'; readonly nowMs: number };
 export type MetadataTimer = { readonly type: 'MetadataTimer'; readonly nowMs: number; readonly topic: string; readonly partition: number };
+export type RetryTimer = { readonly type: 'RetryTimer'; readonly nowMs: number; readonly topic: string; readonly partition: number };
 export type RequestTimeout = {
   readonly type: 'RequestTimeout';
   readonly nowMs: number;
@@ -118,6 +122,7 @@ export type ProducerEvent =
   | Delivered<ProduceResponse>
   | InitTimer
   | MetadataTimer
+  | RetryTimer
   | RequestTimeout;
 
 type Ctx = ProducerContext;
@@ -126,6 +131,9 @@ type Ev<T extends ProducerEvent['type']> = Extract<ProducerEvent, { type: T }>;
 export const INIT_TIMER = 'init';
 export function metadataTimerId(topic: string, partition: number): string {
   return `metadata/${topicPartitionName(topic, partition)}`;
+}
+export function retryTimerId(topic: string, partition: number): string {
+  return `retry/${topicPartitionName(topic, partition)}`;
 }
 export function requestTimerId(correlationId: number): string {
   return `request/${correlationId}`;
@@ -238,6 +246,7 @@ export function onSend(c: Ctx, e: Ev<'Send'>): Outcome<Ctx> {
     attempts: 0,
     maybeAppended: false,
     staleEpoch: false,
+    retryAfterMs: 0,
   };
   const queued = putPartition(c, { ...p, batches: [...p.batches, batch] });
   const [next, effects] = drain(queued, e.topic, e.partition, e.nowMs);
@@ -255,7 +264,12 @@ function drainAll(c: Ctx, nowMs: number): [Ctx, Effect[]] {
   return [next, effects];
 }
 
-/** Send what the in-flight limit allows, in order; ask for metadata if the leader is unknown. */
+/**
+ * Send what the in-flight limit allows, in order; ask for metadata if the leader is
+ * unknown. A retry waits for its backoff, and (idempotent) is resent only once every
+ * earlier batch is resolved, so the leader sees sequences in order
+ * (`RecordAccumulator.shouldStopDrainBatchesForPartition`).
+ */
 function drain(c: Ctx, topic: string, partition: number, nowMs: number): [Ctx, Effect[]] {
   if (idempotent(c) && c.producerId === NO_PRODUCER_ID) return [c, []];
   const p = findPartition(c, topic, partition);
@@ -268,6 +282,8 @@ function drain(c: Ctx, topic: string, partition: number, nowMs: number): [Ctx, E
     const current = findPartition(next, topic, partition);
     const batch = current?.batches[i];
     if (current === undefined || batch === undefined || batch.correlationId >= 0) continue;
+    if (batch.retryAfterMs > nowMs) break;
+    if (idempotent(c) && batch.attempts > 0 && hasEarlierUnresolved(current, i)) break;
     const [sent, produced] = sendBatch(next, current, i, nowMs);
     next = sent;
     effects.push(...produced);
@@ -414,8 +430,21 @@ function onFailedAttempt(c: Ctx, p: ProducerPartition, index: number, error: Err
     return [next, [failure(p, batch, error), ...effects]];
   }
   const leader = LEADER_MAY_HAVE_MOVED.includes(error) ? NO_LEADER : p.leader;
-  const requeued = putPartition(c, { ...p, leader, batches: p.batches.map((b, i) => (i === index ? batch : b)) });
-  return drain(requeued, p.topic, p.partition, nowMs);
+  const backoff = c.config['retry.backoff.ms'];
+  const waiting = { ...batch, retryAfterMs: nowMs + backoff };
+  const requeued = putPartition(c, { ...p, leader, batches: p.batches.map((b, i) => (i === index ? waiting : b)) });
+  const timer = setTimer(retryTimerId(p.topic, p.partition), backoff, {
+    type: 'RetryTimer',
+    topic: p.topic,
+    partition: p.partition,
+  } as { type: string });
+  const [next, effects] = drain(requeued, p.topic, p.partition, nowMs);
+  return [next, [timer, ...effects]];
+}
+
+export function onRetryTimer(c: Ctx, e: Ev<'RetryTimer'>): Outcome<Ctx> {
+  const [next, effects] = drain(c, e.topic, e.partition, e.nowMs);
+  return next === c ? ignore(c, 'nothing to resend') : acted(next, effects);
 }
 
 /** An earlier batch of the same epoch is still unresolved: it explains a sequence gap. */
@@ -464,6 +493,7 @@ export const producerMachine = setup({
     onMetadataTimer: perform(onMetadataTimer),
     onProduceResponse: perform(onProduceResponse),
     onRequestTimeout: perform(onRequestTimeout),
+    onRetryTimer: perform(onRetryTimer),
   },
 }).createMachine({
   id: 'producer',
@@ -492,6 +522,7 @@ export const producerMachine = setup({
         MetadataTimer: { actions: 'onMetadataTimer' },
         ProduceResponse: { actions: 'onProduceResponse' },
         RequestTimeout: { actions: 'onRequestTimeout' },
+        RetryTimer: { actions: 'onRetryTimer' },
       },
     },
   },

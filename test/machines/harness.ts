@@ -217,6 +217,32 @@ export class World {
     return true;
   }
 
+  /** Deliver the queued message at `index` (modulo the queue length), if any. */
+  deliverAt(index: number): void {
+    if (this.queue.length === 0) return;
+    const target = this.queue[index % this.queue.length];
+    this.deliver((e) => e === target);
+  }
+
+  /** Duplicate / drop the queued message at `index` (modulo the queue length). */
+  duplicateAt(index: number): void {
+    const target = this.queue[index % Math.max(1, this.queue.length)];
+    if (target !== undefined) this.queue.push(target);
+  }
+
+  dropAt(index: number): void {
+    if (this.queue.length > 0) this.queue.splice(index % this.queue.length, 1);
+  }
+
+  /** Fire the earliest timer (advancing the clock to it). */
+  fireNextTimer(): void {
+    const due = [...this.timers].sort((a, b) => a.dueMs - b.dueMs)[0];
+    if (due === undefined) return;
+    this.timers = this.timers.filter((t) => t !== due);
+    this.nowMs = Math.max(this.nowMs, due.dueMs);
+    this.dispatch(due.node, due.slot, { ...due.event, nowMs: this.nowMs });
+  }
+
   /** Drop every queued message matching `pred`. */
   drop(pred: (e: Envelope) => boolean): number {
     const before = this.queue.length;

@@ -99,6 +99,8 @@ describe('producer: idempotent (default)', () => {
     s = on(s, { type: 'RequestTimeout', topic: 't', partition: 0, correlationId: first.correlationId, nowMs: 30000 });
     const metadata = messages('Metadata')[0]; // the leader may have moved
     s = on(s, { type: 'MetadataResponse', from: 'broker-1', correlationId: metadata?.correlationId ?? -1, topic: 't', partition: 0, errorCode: 'NONE', leaderId: 1, leaderEpoch: 2, nowMs: 30000 });
+    expect(messages('Produce')).toEqual([]); // the retry waits retry.backoff.ms
+    s = on(s, { type: 'RetryTimer', topic: 't', partition: 0, nowMs: 30100 });
     const retry = lastEffects.find((e) => e.type === 'send' && e.message.type === 'Produce');
     expect(retry).toMatchObject({ to: 'broker-1', message: { records: { baseSequence: 0, producerEpoch: 0 } } });
     const stale = on(s, answer(first, 'NONE', 0));
@@ -123,7 +125,8 @@ describe('producer: idempotent (default)', () => {
     let { s, produced } = ready(config, ['a']);
     s = on(s, { type: 'RequestTimeout', topic: 't', partition: 0, correlationId: (produced[0] as Produce).correlationId, nowMs: 30000 });
     const metadata = messages('Metadata')[0];
-    s = on(s, { type: 'MetadataResponse', from: 'broker-0', correlationId: metadata?.correlationId ?? -1, topic: 't', partition: 0, errorCode: 'NONE', leaderId: 0, leaderEpoch: 1, nowMs: 0 });
+    s = on(s, { type: 'MetadataResponse', from: 'broker-0', correlationId: metadata?.correlationId ?? -1, topic: 't', partition: 0, errorCode: 'NONE', leaderId: 0, leaderEpoch: 1, nowMs: 30000 });
+    s = on(s, { type: 'RetryTimer', topic: 't', partition: 0, nowMs: 30100 });
     on(s, answer(messages('Produce')[0] as Produce, 'NOT_ENOUGH_REPLICAS'));
     expect(client()).toMatchObject([{ type: 'info', error: 'NOT_ENOUGH_REPLICAS' }]);
   });
@@ -142,6 +145,10 @@ describe('producer: idempotent (default)', () => {
     s = on(s, answer(produced[1] as Produce, 'OUT_OF_ORDER_SEQUENCE_NUMBER'));
     expect(client()).toEqual([]);
     expect(s.context.producerEpoch).toBe(0);
+    s = on(s, { type: 'RetryTimer', topic: 't', partition: 0, nowMs: 100 });
+    expect(messages('Produce')).toEqual([]); // waits until the earlier batch is resolved
+    s = on(s, { ...answer(produced[0] as Produce, 'NONE', 0), nowMs: 200 } as ProducerEvent);
+    expect(client()[0]?.type).toBe('ok');
     expect(messages('Produce')[0]?.records).toMatchObject({ baseSequence: 1, producerEpoch: 0 });
   });
 
@@ -171,7 +178,8 @@ describe('producer: idempotence off', () => {
     expect(produced[0]?.records).toMatchObject({ producerId: -1, baseSequence: -1 });
     s = on(s, { type: 'RequestTimeout', topic: 't', partition: 0, correlationId: (produced[0] as Produce).correlationId, nowMs: 30000 });
     const metadata = messages('Metadata')[0];
-    on(s, { type: 'MetadataResponse', from: 'broker-0', correlationId: metadata?.correlationId ?? -1, topic: 't', partition: 0, errorCode: 'NONE', leaderId: 0, leaderEpoch: 1, nowMs: 0 });
+    s = on(s, { type: 'MetadataResponse', from: 'broker-0', correlationId: metadata?.correlationId ?? -1, topic: 't', partition: 0, errorCode: 'NONE', leaderId: 0, leaderEpoch: 1, nowMs: 30000 });
+    on(s, { type: 'RetryTimer', topic: 't', partition: 0, nowMs: 30100 });
     expect(messages('Produce')[0]?.records).toMatchObject({ producerId: -1, baseSequence: -1, records: [{ value: 'a' }] });
   });
 
