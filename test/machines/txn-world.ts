@@ -26,6 +26,7 @@ import {
   txnStateFromLog,
 } from '../../src/machines/txn-partition.ts';
 import { txnCoordinatorMachine, type TxnCoordinatorContext } from '../../src/machines/txn-coordinator.ts';
+import { groupCoordinatorMachine, type GroupCoordinatorContext } from '../../src/machines/group-coordinator.ts';
 
 export interface Envelope {
   readonly to: string;
@@ -57,10 +58,14 @@ export class PartitionHost {
   private pending = new Map<number, Extract<ProtocolMessage, { type: 'Produce' }>>();
   private static nextCorrelationId = 0;
 
+  /** Called after a marker is appended (the host's `TxnMarkerWritten` for `__consumer_offsets`). */
+  onMarker: ((producerId: number, committed: boolean) => void) | null = null;
+
   constructor(
     readonly topic: string,
     readonly partition: number,
     readonly config: ClusterConfig,
+    readonly brokerId = DATA_BROKER,
   ) {}
 
   get logEndOffset(): number {
@@ -91,12 +96,15 @@ export class PartitionHost {
         return this.verified(message);
       case 'WriteTxnMarkers': {
         const check = checkMarker(txnStateFromLog(this.log), message);
-        if (check.kind === 'append') this.append(check.batch);
+        if (check.kind === 'append') {
+          this.append(check.batch);
+          this.onMarker?.(message.producerId, message.transactionResult);
+        }
         const errorCode = check.kind === 'append' ? 'NONE' : check.errorCode;
         return [{ to: message.from, message: { type: 'WriteTxnMarkersResponse', from: this.node, correlationId: message.correlationId, topic: this.topic, partition: this.partition, producerId: message.producerId, errorCode } }];
       }
       case 'Metadata':
-        return [{ to: message.from, message: { type: 'MetadataResponse', from: this.node, correlationId: message.correlationId, topic: this.topic, partition: this.partition, errorCode: 'NONE', leaderId: DATA_BROKER, leaderEpoch: 0 } }];
+        return [{ to: message.from, message: { type: 'MetadataResponse', from: this.node, correlationId: message.correlationId, topic: this.topic, partition: this.partition, errorCode: 'NONE', leaderId: this.brokerId, leaderEpoch: 0 } }];
       case 'Fetch': {
         const state = txnStateFromLog(this.log);
         const committed = message.isolationLevel === 'read_committed';
@@ -110,7 +118,7 @@ export class PartitionHost {
   }
 
   private get node(): string {
-    return `broker-${DATA_BROKER}`;
+    return `broker-${this.brokerId}`;
   }
 
   private produce(message: Extract<ProtocolMessage, { type: 'Produce' }>, verified: boolean): Envelope[] {
@@ -171,7 +179,11 @@ export class TxnWorld {
   clients = new Map<string, string>();
   history: unknown[] = [];
 
-  constructor(readonly config: ClusterConfig, topics: readonly { topic: string; partition: number }[] = [{ topic: 't', partition: 0 }]) {
+  constructor(
+    readonly config: ClusterConfig,
+    topics: readonly { topic: string; partition: number }[] = [{ topic: 't', partition: 0 }],
+    groups = false,
+  ) {
     this.bootReplica(TRANSACTION_STATE_TOPIC);
     this.boot('txn-coordinator', txnCoordinatorMachine, {
       config,
@@ -182,6 +194,21 @@ export class TxnWorld {
       bootstrapBrokers: [DATA_BROKER],
     });
     for (const p of topics) this.partitions.push(new PartitionHost(p.topic, p.partition, config));
+    if (groups) this.bootGroups();
+  }
+
+  /** A group coordinator on broker 0 over `__consumer_offsets-0` (a PartitionHost). */
+  bootGroups(): void {
+    const offsets = new PartitionHost(CONSUMER_OFFSETS_TOPIC, 0, this.config, COORDINATOR_BROKER);
+    offsets.onMarker = (producerId, committed) => {
+      if (this.slots.some((s) => s.name === 'group-coordinator')) this.dispatch('group-coordinator', { type: 'TxnMarkerWritten', producerId, committed });
+    };
+    this.partitions.push(offsets);
+    this.boot('group-coordinator', groupCoordinatorMachine, { config: this.config, brokerId: COORDINATOR_BROKER, offsetsPartition: 0, offsetsTopicPartitions: 1 });
+  }
+
+  electGroups(coordinatorEpoch: number): void {
+    this.dispatch('group-coordinator', { type: 'GroupCoordinatorElected', coordinatorEpoch, log: this.partition(CONSUMER_OFFSETS_TOPIC, 0).log });
   }
 
   bootReplica(topic: string, recovered = emptyPersisted()): void {
@@ -209,6 +236,10 @@ export class TxnWorld {
 
   coordinator(): TxnCoordinatorContext {
     return this.slot('txn-coordinator').snapshot.context as TxnCoordinatorContext;
+  }
+
+  groupCoordinator(): GroupCoordinatorContext {
+    return this.slot('group-coordinator').snapshot.context as GroupCoordinatorContext;
   }
 
   txnLog(): LogBatch[] {
@@ -312,14 +343,13 @@ export class TxnWorld {
     const client = this.clients.get(e.to);
     if (client !== undefined) return client;
     if (e.to === `broker-${DATA_BROKER}`) return 'partition';
+    const hostsPartitions = ['Produce', 'WriteTxnMarkers', 'Fetch', 'Metadata'];
     if (e.to !== `broker-${COORDINATOR_BROKER}`) return null;
     const topic = 'topic' in m ? m.topic : null;
     if (topic === TRANSACTION_STATE_TOPIC) {
       return m.type === 'ProduceResponse' ? 'txn-coordinator' : `replica:${TRANSACTION_STATE_TOPIC}`;
     }
-    if (topic === CONSUMER_OFFSETS_TOPIC && (m.type === 'Produce' || m.type === 'Fetch' || m.type === 'WriteTxnMarkers')) {
-      return `replica:${CONSUMER_OFFSETS_TOPIC}`;
-    }
+    if (topic !== null && hostsPartitions.includes(m.type) && this.partitions.some((p) => p.topic === topic)) return 'partition';
     const group = ['JoinGroup', 'SyncGroup', 'Heartbeat', 'LeaveGroup', 'OffsetCommit', 'OffsetFetch', 'TxnOffsetCommit'];
     if (group.includes(m.type) || (m.type === 'ProduceResponse' && topic === CONSUMER_OFFSETS_TOPIC)) return 'group-coordinator';
     if (m.type === 'FindCoordinator' && m.keyType === 0) return 'group-coordinator';
