@@ -56,7 +56,7 @@ export function loadLog(fs: FileSystem, dir: string, config: LogConfig, variant:
   // Gone (durably) before anything is written, so a crash during or after loading is never
   // taken for a clean shutdown.
   removeDurably(fs, dir, [CLEAN_SHUTDOWN_FILE]);
-  const checkpointed = readCheckpointedOffset(fs, joinPath(dirname(dir), RECOVERY_POINT_CHECKPOINT), config, progress);
+  const checkpointed = readCheckpointedOffset(fs, joinPath(dirname(dir), RECOVERY_POINT_CHECKPOINT), config, progress, 'recovering from the first segment');
   const epochs = readEpochs(fs, dir, progress);
   const opened = openSegments(fs, dir, config);
   const segments = opened.map((o) => o.segment);
@@ -74,7 +74,7 @@ export function loadLog(fs: FileSystem, dir: string, config: LogConfig, variant:
   finishEpochCache(fs, dir, epochCache, epochs, logStartOffset, logEndOffset);
   removeSnapshotsAbove(fs, dir, logEndOffset);
   const recoveryPoint = recoveredFrom === undefined ? logEndOffset : Math.min(checkpointed ?? logStartOffset, logEndOffset);
-  const highWatermark = Math.min(readCheckpointedOffset(fs, joinPath(dirname(dir), REPLICATION_OFFSET_CHECKPOINT), config, progress) ?? 0, logEndOffset);
+  const highWatermark = Math.min(readCheckpointedOffset(fs, joinPath(dirname(dir), REPLICATION_OFFSET_CHECKPOINT), config, progress, 'high watermark 0') ?? 0, logEndOffset);
   return {
     segments: kept,
     recoveryPoint,
@@ -107,13 +107,13 @@ function removeLeftovers(fs: FileSystem, dir: string, progress: Progress): void 
   removeDurably(fs, dir, leftovers);
 }
 
-function readCheckpointedOffset(fs: FileSystem, path: string, config: LogConfig, progress: Progress): number | undefined {
+function readCheckpointedOffset(fs: FileSystem, path: string, config: LogConfig, progress: Progress, fallback: string): number | undefined {
   try {
     const entries = readOffsetCheckpoint(fs, path);
     return entries?.find((e) => e.topic === config.topic && e.partition === config.partition)?.offset;
   } catch (error) {
     if (!(error instanceof CheckpointError)) throw error;
-    progress.problems.push(`${error.message} (ignored: recovering from the first segment)`);
+    progress.problems.push(`${error.message} (ignored: ${fallback})`);
     return undefined;
   }
 }
@@ -199,7 +199,7 @@ function loadNearestSnapshot(fs: FileSystem, dir: string, atMost: number, progre
       return ProducerStateManager.fromSnapshot(offset, decodeProducerSnapshot(fs.read(path), path));
     } catch (error) {
       if (!(error instanceof CorruptSnapshot)) throw error;
-      progress.problems.push(`${path}: ${error.message} (corrupt snapshot removed)`);
+      progress.problems.push(`${error.message} (corrupt snapshot removed)`);
       removeDurably(fs, dir, [snapshotFileName(offset)]);
     }
   }
