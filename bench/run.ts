@@ -6,6 +6,7 @@
 const BENCHMARKS: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   fs: async () => import('./fs.ts'),
   codec: async () => import('./codec.ts'),
+  oracle: async () => import('./oracle.ts'),
   storage: async () => import('./storage.ts'),
 };
 

@@ -64,6 +64,15 @@ export class Analysis {
     return slot === -1 ? null : this.log.slotOffset.get(slot);
   }
 
+  /** The operation holding read `r` (binary search over the operations' read ranges). */
+  opOfRead(r: number): number {
+    return lastStartAtOrBefore(this.log.opReadStart.view(), r);
+  }
+
+  opOfWrite(w: number): number {
+    return lastStartAtOrBefore(this.log.opWriteStart.view(), w);
+  }
+
   key(value: number): number {
     return this.log.valueKey.get(value);
   }
@@ -184,6 +193,19 @@ export class Analysis {
     }
     return [first, last];
   }
+}
+
+/** The last index whose start is <= item; with non-decreasing starts it is the range holding item. */
+function lastStartAtOrBefore(starts: Int32Array, item: number): number {
+  let low = 0;
+  let high = starts.length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if ((starts[middle] as number) <= item) low = middle;
+    else high = middle - 1;
+  }
+  assert(low >= 0 && (starts[low] as number) <= item, 'item outside every operation');
+  return low;
 }
 
 /** A bounded list of witnesses with an exact count. */

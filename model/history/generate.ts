@@ -37,6 +37,8 @@ export interface GenerateOptions {
   readonly infoPercent?: number;
   readonly keysPerConsumer?: number;
   readonly maxPollRecords?: number;
+  /** Where a consumer starts on a newly assigned key: the log's start (default) or its end. */
+  readonly assignFrom?: 'earliest' | 'latest';
 }
 
 const OPEN = 0;
@@ -211,7 +213,8 @@ export class HistoryGenerator {
 
   private reassign(client: Client, keys: string[]): void {
     for (const key of [...client.position.keys()]) if (!keys.includes(key)) client.position.delete(key);
-    for (const key of keys) if (!client.position.has(key)) client.position.set(key, 0);
+    const latest = this.options.assignFrom === 'latest';
+    for (const key of keys) if (!client.position.has(key)) client.position.set(key, latest ? this.logs.get(key)!.length : 0);
     client.assigned = keys;
   }
 

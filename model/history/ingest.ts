@@ -25,7 +25,7 @@ const F_CODES = new Map<string, number>(F_NAMES.map((name, code) => [name, code]
 const COMPLETION_CODES = new Map<string, number>([['ok', TYPE_OK], ['fail', TYPE_FAIL], ['info', TYPE_INFO]]);
 
 interface Pending {
-  readonly where: string;
+  readonly line: number;
   readonly index: number;
   readonly f: number;
   readonly event: Record<string, unknown>;
@@ -42,9 +42,16 @@ export class HistoryLog {
   readonly keyIds = new Map<string, number>();
   readonly keyNames: string[] = [];
   readonly keyValueIds: Map<HistoryValue, number>[] = [];
+  /** Per key, offset -> slot + 1 for small dense offsets (0: none), and a map for the rest. */
+  readonly keyOffsetDense: Int32Array[] = [];
   readonly keyOffsetSlots: Map<number, number>[] = [];
   readonly keySlots: number[][] = [];
 
+  /**
+   * Non-negative integer value -> id + 1 of the first key's value with that number (0: none):
+   * a fast path for Jepsen's values, which are unique across keys; the maps stay the truth.
+   */
+  private valueDense = new Int32Array(1024);
   /** Values are interned per key into one global id space. */
   readonly valueKey = new Int32Column();
   readonly valueRaw: HistoryValue[] = [];
@@ -52,7 +59,7 @@ export class HistoryLog {
   readonly valueWriter = new Int32Column();
   /** 1 when some `ok` operation read it. */
   readonly valueOkRead = new Uint8Column();
-  /** The first log slot (key, offset) where it was seen, or -1. */
+  /** The first log slot (key, offset) line it was seen, or -1. */
   readonly valueSlot = new Int32Column();
   /** Further slots of a value seen at several offsets (duplicates). */
   readonly valueExtraSlots = new Map<number, number[]>();
@@ -107,6 +114,7 @@ export class HistoryLog {
       this.keyIds.set(name, id);
       this.keyNames.push(name);
       this.keyValueIds.push(new Map());
+      this.keyOffsetDense.push(new Int32Array(64));
       this.keyOffsetSlots.push(new Map());
       this.keySlots.push([]);
     }
@@ -114,31 +122,72 @@ export class HistoryLog {
   }
 
   internValue(key: number, raw: HistoryValue): number {
+    const dense = typeof raw === 'number' && raw >= 0 && raw < this.valueDense.length;
+    if (dense) {
+      const known = (this.valueDense[raw] as number) - 1;
+      if (known >= 0 && this.valueKey.get(known) === key) return known;
+    }
     const ids = this.keyValueIds[key] as Map<HistoryValue, number>;
-    let id = ids.get(raw);
+    let id = ids.size > 0 ? ids.get(raw) : undefined;
     if (id === undefined) {
       id = this.valueRaw.length;
-      ids.set(raw, id);
       this.valueRaw.push(raw);
       this.valueKey.push(key);
       this.valueWriter.push(-1);
       this.valueOkRead.push(0);
       this.valueSlot.push(-1);
+      // A value lives in exactly one place: the dense table (if its number is free there) or the map.
+      if (typeof raw !== 'number' || raw < 0 || !this.denseValue(raw, id)) ids.set(raw, id);
     }
     return id;
   }
 
-  slotFor(key: number, offset: number): number {
-    const slots = this.keyOffsetSlots[key] as Map<number, number>;
-    let slot = slots.get(offset);
-    if (slot === undefined) {
-      slot = this.slotKey.push(key);
-      this.slotOffset.push(offset);
-      this.slotValue.push(-1);
-      slots.set(offset, slot);
-      (this.keySlots[key] as number[]).push(slot);
+  /** Records a value in the dense table (growing it while it stays at least 1/8 full); false if it cannot. */
+  private denseValue(raw: number, id: number): boolean {
+    if (raw >= this.valueDense.length) {
+      let length = this.valueDense.length;
+      while (length <= raw) length *= 2;
+      if (length > 8 * (this.valueRaw.length + 1024)) return false;
+      const grown = new Int32Array(length);
+      grown.set(this.valueDense);
+      this.valueDense = grown;
     }
+    if (this.valueDense[raw] !== 0) return false;
+    this.valueDense[raw] = id + 1;
+    return true;
+  }
+
+  slotFor(key: number, offset: number): number {
+    let dense = this.keyOffsetDense[key] as Int32Array;
+    if (offset < dense.length) {
+      const known = dense[offset] as number;
+      if (known !== 0) return known - 1;
+    }
+    const slots = this.keyOffsetSlots[key] as Map<number, number>;
+    if (slots.size > 0) {
+      const known = slots.get(offset);
+      if (known !== undefined) return known;
+    }
+    const slot = this.slotKey.push(key);
+    this.slotOffset.push(offset);
+    this.slotValue.push(-1);
+    (this.keySlots[key] as number[]).push(slot);
+    if (offset >= dense.length) dense = this.growDense(key, offset);
+    if (offset < dense.length) dense[offset] = slot + 1;
+    else slots.set(offset, slot);
     return slot;
+  }
+
+  /** Grows a key's dense offset table while it stays at least 1/16 full; else leaves it. */
+  private growDense(key: number, offset: number): Int32Array {
+    const dense = this.keyOffsetDense[key] as Int32Array;
+    let length = dense.length;
+    while (length <= offset) length *= 2;
+    if (length > 16 * ((this.keySlots[key] as number[]).length + 64)) return dense;
+    const grown = new Int32Array(length);
+    grown.set(dense);
+    this.keyOffsetDense[key] = grown;
+    return grown;
   }
 
   /** The log learns that `value` sits at `slot` (from a poll, or a send that committed). */
@@ -172,69 +221,68 @@ export class HistoryIngest {
   /** One event; `line` is its 0-based line (the default `index`). */
   add(raw: unknown, line: number): void {
     assert(!this.log.sealed, 'add after finish');
-    const where = `${this.source}:${line + 1}`;
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-      throw new InputError(`${where}: expected an operation map, got ${describe(raw)}`);
+      throw new InputError(`${this.at(line)}: expected an operation map, got ${describe(raw)}`);
     }
     const event = raw as Record<string, unknown>;
     this.log.events++;
-    const index = this.checkIndex(event['index'], line, where);
-    this.checkTime(event['time'], where);
+    const index = this.checkIndex(event['index'], line);
+    this.checkTime(event['time'], line);
     const process = event['process'];
     const f = event['f'];
     if (process === 'nemesis') return void this.log.notes++;
-    if (typeof f !== 'string') throw new InputError(`${where}: "f" must be a string, got ${describe(f)}`);
+    if (typeof f !== 'string') throw new InputError(`${this.at(line)}: "f" must be a string, got ${describe(f)}`);
     const fCode = F_CODES.get(f);
     if (fCode === undefined) return void this.log.notes++;
     if (!isProcess(process)) {
-      throw new InputError(`${where}: "process" must be an integer or a string, got ${describe(process)}`);
+      throw new InputError(`${this.at(line)}: "process" must be an integer or a string, got ${describe(process)}`);
     }
     const type = event['type'];
-    if (type === 'invoke') return this.invoke(process, { where, index, f: fCode, event });
+    if (type === 'invoke') return this.invoke(process, { line, index, f: fCode, event });
     const typeCode = typeof type === 'string' ? COMPLETION_CODES.get(type) : undefined;
     if (typeCode === undefined) {
-      throw new InputError(`${where}: "type" must be "invoke", "ok", "fail" or "info", got ${describe(type)}`);
+      throw new InputError(`${this.at(line)}: "type" must be "invoke", "ok", "fail" or "info", got ${describe(type)}`);
     }
     const invoked = this.pending.get(process);
     if (invoked === undefined) {
-      throw new InputError(`${where}: ${type} completion of process ${JSON.stringify(process)} has no pending invoke`);
+      throw new InputError(`${this.at(line)}: ${type} completion of process ${JSON.stringify(process)} has no pending invoke`);
     }
     if (invoked.f !== fCode) {
-      throw new InputError(`${where}: completion has f "${f}" but its invoke (${invoked.where}) has f "${F_NAMES[invoked.f]}"`);
+      throw new InputError(`${this.at(line)}: completion has f "${f}" but its invoke (${this.at(invoked.line)}) has f "${F_NAMES[invoked.f]}"`);
     }
     this.pending.delete(process);
-    this.complete(process, typeCode, fCode, index, event, where);
+    this.complete(process, typeCode, fCode, index, event, line);
   }
 
   /** Completes unfinished invokes as `info` (their outcome is unknown) and seals the log. */
   finish(): HistoryLog {
     for (const [process, invoked] of this.pending) {
-      this.complete(process, TYPE_INFO, invoked.f, invoked.index, invoked.event, invoked.where);
+      this.complete(process, TYPE_INFO, invoked.f, invoked.index, invoked.event, invoked.line);
     }
     this.pending.clear();
     this.log.sealed = true;
     return this.log;
   }
 
-  private checkIndex(raw: unknown, line: number, where: string): number {
+  private checkIndex(raw: unknown, line: number): number {
     const index = raw === undefined ? line : raw;
     if (typeof index !== 'number' || !Number.isSafeInteger(index) || index < 0) {
-      throw new InputError(`${where}: "index" must be a non-negative integer, got ${describe(raw)}`);
+      throw new InputError(`${this.at(line)}: "index" must be a non-negative integer, got ${describe(raw)}`);
     }
     if (index <= this.lastIndex) {
-      throw new InputError(`${where}: index ${index} is not greater than the previous index ${this.lastIndex}`);
+      throw new InputError(`${this.at(line)}: index ${index} is not greater than the previous index ${this.lastIndex}`);
     }
     this.lastIndex = index;
     return index;
   }
 
-  private checkTime(raw: unknown, where: string): void {
+  private checkTime(raw: unknown, line: number): void {
     if (raw === undefined) return;
     if (typeof raw !== 'number' || !Number.isFinite(raw)) {
-      throw new InputError(`${where}: "time" must be a number of nanoseconds, got ${describe(raw)}`);
+      throw new InputError(`${this.at(line)}: "time" must be a number of nanoseconds, got ${describe(raw)}`);
     }
     if (raw < this.lastTime) {
-      throw new InputError(`${where}: time ${raw} is earlier than the previous time ${this.lastTime}`);
+      throw new InputError(`${this.at(line)}: time ${raw} is earlier than the previous time ${this.lastTime}`);
     }
     this.lastTime = raw;
   }
@@ -242,7 +290,7 @@ export class HistoryIngest {
   private invoke(process: number | string, invoked: Pending): void {
     const earlier = this.pending.get(process);
     if (earlier !== undefined) {
-      throw new InputError(`${invoked.where}: process ${JSON.stringify(process)} invokes again while its operation invoked at ${earlier.where} is pending`);
+      throw new InputError(`${this.at(invoked.line)}: process ${JSON.stringify(process)} invokes again while its operation invoked at ${this.at(earlier.line)} is pending`);
     }
     this.pending.set(process, invoked);
   }
@@ -257,7 +305,7 @@ export class HistoryIngest {
     return id;
   }
 
-  private complete(process: number | string, type: number, f: number, index: number, event: Record<string, unknown>, where: string): void {
+  private complete(process: number | string, type: number, f: number, index: number, event: Record<string, unknown>, line: number): void {
     const log = this.log;
     const op = log.opIndex.push(index);
     log.opProcess.push(this.processId(process));
@@ -266,75 +314,75 @@ export class HistoryIngest {
     log.opReadStart.push(log.readValue.length);
     log.opWriteStart.push(log.writeValue.length);
     const value = event['value'];
-    if (f === F_SEND || f === F_POLL || f === F_TXN) this.mops(op, f, type, value, where);
+    if (f === F_SEND || f === F_POLL || f === F_TXN) this.mops(op, f, type, value, line);
     else if ((f === F_ASSIGN || f === F_SUBSCRIBE) && type !== TYPE_FAIL) {
-      log.opAssignment.set(op, { keys: this.keyList(value, where), seekToBeginning: event['seekToBeginning'] === true });
+      log.opAssignment.set(op, { keys: this.keyList(value, line), seekToBeginning: event['seekToBeginning'] === true });
     }
-    this.rebalanceLog(op, event['rebalanceLog'], where);
+    this.rebalanceLog(op, event['rebalanceLog'], line);
     if (type === TYPE_INFO) {
       this.infoCause(event['error']);
       this.incarnation.delete(process); // an info completion ends the client: a new one takes over
     }
   }
 
-  private mops(op: number, f: number, type: number, value: unknown, where: string): void {
+  private mops(op: number, f: number, type: number, value: unknown, line: number): void {
     if (value === undefined || value === null) return;
-    if (!Array.isArray(value)) throw new InputError(`${where}: "value" must be a list of micro-operations, got ${describe(value)}`);
+    if (!Array.isArray(value)) throw new InputError(`${this.at(line)}: "value" must be a list of micro-operations, got ${describe(value)}`);
     for (const mop of value) {
       if (!Array.isArray(mop) || mop.length === 0) {
-        throw new InputError(`${where}: a micro-operation must be ["send", key, value] or ["poll", {...}], got ${describe(mop)}`);
+        throw new InputError(`${this.at(line)}: a micro-operation must be ["send", key, value] or ["poll", {...}], got ${describe(mop)}`);
       }
       const kind = mop[0];
       if (kind === 'send') {
-        if (f === F_POLL) throw new InputError(`${where}: a poll operation holds a send micro-operation`);
-        this.send(op, mop, where);
+        if (f === F_POLL) throw new InputError(`${this.at(line)}: a poll operation holds a send micro-operation`);
+        this.send(op, mop, line);
       } else if (kind === 'poll') {
-        if (f === F_SEND) throw new InputError(`${where}: a send operation holds a poll micro-operation`);
-        if (mop.length > 1 && mop[1] !== null) this.poll(op, type, mop[1], where);
+        if (f === F_SEND) throw new InputError(`${this.at(line)}: a send operation holds a poll micro-operation`);
+        if (mop.length > 1 && mop[1] !== null) this.poll(op, type, mop[1], line);
       } else {
-        throw new InputError(`${where}: unknown micro-operation ${describe(kind)} (expected "send" or "poll")`);
+        throw new InputError(`${this.at(line)}: unknown micro-operation ${describe(kind)} (expected "send" or "poll")`);
       }
     }
   }
 
-  private send(op: number, mop: unknown[], where: string): void {
+  private send(op: number, mop: unknown[], line: number): void {
     const log = this.log;
-    if (mop.length !== 3) throw new InputError(`${where}: a send micro-operation is ["send", key, value], got ${describe(mop)}`);
-    const key = log.internKey(keyName(mop[1], where));
+    if (mop.length !== 3) throw new InputError(`${this.at(line)}: a send micro-operation is ["send", key, value], got ${describe(mop)}`);
+    const key = log.internKey(this.keyName(mop[1], line));
     const payload = mop[2];
     let offset: number | null = null;
     let raw: unknown = payload;
     if (Array.isArray(payload)) {
-      if (payload.length !== 2) throw new InputError(`${where}: a sent [offset, value] pair has ${payload.length} elements`);
-      offset = checkOffset(payload[0], where);
+      if (payload.length !== 2) throw new InputError(`${this.at(line)}: a sent [offset, value] pair has ${payload.length} elements`);
+      offset = this.checkOffset(payload[0], line);
       raw = payload[1];
     }
-    const value = log.internValue(key, checkValue(raw, where));
+    const value = log.internValue(key, this.checkValue(raw, line));
     const writer = log.valueWriter.get(value);
     if (writer !== -1) {
-      throw new InputError(`${where}: value ${JSON.stringify(raw)} of key "${log.keyNames[key]}" was already sent by the operation at index ${log.opIndex.get(writer)} (values must be unique per key)`);
+      throw new InputError(`${this.at(line)}: value ${JSON.stringify(raw)} of key "${log.keyNames[key]}" was already sent by the operation at index ${log.opIndex.get(writer)} (values must be unique per key)`);
     }
     log.valueWriter.set(value, op);
     log.writeValue.push(value);
     log.writeSlot.push(offset === null ? -1 : log.slotFor(key, offset));
   }
 
-  private poll(op: number, type: number, result: unknown, where: string): void {
+  private poll(op: number, type: number, result: unknown, line: number): void {
     const log = this.log;
     if (typeof result !== 'object' || result === null || Array.isArray(result)) {
-      throw new InputError(`${where}: a poll result must be a map of key to [[offset, value], ...], got ${describe(result)}`);
+      throw new InputError(`${this.at(line)}: a poll result must be a map of key to [[offset, value], ...], got ${describe(result)}`);
     }
     const records = result as Record<string, unknown>;
     for (const name in records) {
       const pairs = records[name];
-      if (!Array.isArray(pairs)) throw new InputError(`${where}: poll result for key "${name}" must be a list of [offset, value] pairs`);
+      if (!Array.isArray(pairs)) throw new InputError(`${this.at(line)}: poll result for key "${name}" must be a list of [offset, value] pairs`);
       const key = log.internKey(name);
       for (const pair of pairs) {
         if (!Array.isArray(pair) || pair.length !== 2) {
-          throw new InputError(`${where}: poll result for key "${name}" holds ${describe(pair)}, not an [offset, value] pair`);
+          throw new InputError(`${this.at(line)}: poll result for key "${name}" holds ${describe(pair)}, not an [offset, value] pair`);
         }
-        const offset = checkOffset(pair[0], where);
-        const value = log.internValue(key, checkValue(pair[1], where));
+        const offset = this.checkOffset(pair[0], line);
+        const value = log.internValue(key, this.checkValue(pair[1], line));
         const slot = offset === null ? -1 : log.slotFor(key, offset);
         if (slot !== -1) log.addLogEntry(slot, value); // every poll is evidence, even a failed one
         if (type === TYPE_OK) log.valueOkRead.set(value, 1);
@@ -344,20 +392,20 @@ export class HistoryIngest {
     }
   }
 
-  private keyList(value: unknown, where: string): number[] {
+  private keyList(value: unknown, line: number): number[] {
     if (value === undefined || value === null) return [];
-    if (!Array.isArray(value)) throw new InputError(`${where}: assign/subscribe "value" must be a list of keys, got ${describe(value)}`);
-    return value.map((key) => this.log.internKey(keyName(key, where)));
+    if (!Array.isArray(value)) throw new InputError(`${this.at(line)}: assign/subscribe "value" must be a list of keys, got ${describe(value)}`);
+    return value.map((key) => this.log.internKey(this.keyName(key, line)));
   }
 
-  private rebalanceLog(op: number, raw: unknown, where: string): void {
+  private rebalanceLog(op: number, raw: unknown, line: number): void {
     if (raw === undefined || raw === null) return;
-    if (!Array.isArray(raw)) throw new InputError(`${where}: "rebalanceLog" must be a list of {type, keys}`);
+    if (!Array.isArray(raw)) throw new InputError(`${this.at(line)}: "rebalanceLog" must be a list of {type, keys}`);
     const keys = new Set<number>();
     for (const entry of raw) {
       const list = typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>)['keys'] : undefined;
-      if (!Array.isArray(list)) throw new InputError(`${where}: a rebalanceLog entry must have a "keys" list, got ${describe(entry)}`);
-      for (const key of list) keys.add(this.log.internKey(keyName(key, where)));
+      if (!Array.isArray(list)) throw new InputError(`${this.at(line)}: a rebalanceLog entry must have a "keys" list, got ${describe(entry)}`);
+      for (const key of list) keys.add(this.log.internKey(this.keyName(key, line)));
     }
     if (keys.size > 0) this.log.opRebalanced.set(op, keys);
   }
@@ -369,29 +417,37 @@ export class HistoryIngest {
     this.log.infoCauseTexts.add(text);
     this.log.infoCauses.push(error);
   }
+
+  /** `source:line` (1-based) for a message; built only when something is wrong. */
+  private at(line: number): string {
+    return `${this.source}:${line + 1}`;
+  }
+
+  private keyName(raw: unknown, line: number): string {
+    if (typeof raw === 'string') return raw;
+    if (typeof raw === 'number' && Number.isSafeInteger(raw)) return String(raw);
+    throw new InputError(`${this.at(line)}: a key must be a string or an integer, got ${describe(raw)}`);
+  }
+
+  private checkOffset(raw: unknown, line: number): number | null {
+    if (raw === null) return null;
+    if (typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= 0) return raw;
+    throw new InputError(`${this.at(line)}: an offset must be a non-negative integer or null (unknown), got ${describe(raw)}`);
+  }
+
+  private checkValue(raw: unknown, line: number): HistoryValue {
+    if (typeof raw === 'string') return raw;
+    if (typeof raw === 'number' && Number.isSafeInteger(raw)) return raw;
+    throw new InputError(`${this.at(line)}: a sent value must be an integer or a string, got ${describe(raw)}`);
+  }
 }
 
 function isProcess(raw: unknown): raw is number | string {
   return typeof raw === 'string' || (typeof raw === 'number' && Number.isSafeInteger(raw));
 }
 
-function keyName(raw: unknown, where: string): string {
-  if (typeof raw === 'string') return raw;
-  if (typeof raw === 'number' && Number.isSafeInteger(raw)) return String(raw);
-  throw new InputError(`${where}: a key must be a string or an integer, got ${describe(raw)}`);
-}
 
-function checkOffset(raw: unknown, where: string): number | null {
-  if (raw === null) return null;
-  if (typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= 0) return raw;
-  throw new InputError(`${where}: an offset must be a non-negative integer or null (unknown), got ${describe(raw)}`);
-}
 
-function checkValue(raw: unknown, where: string): HistoryValue {
-  if (typeof raw === 'string') return raw;
-  if (typeof raw === 'number' && Number.isSafeInteger(raw)) return raw;
-  throw new InputError(`${where}: a sent value must be an integer or a string, got ${describe(raw)}`);
-}
 
 /** A short rendering of a bad input for an error message. */
 export function describe(raw: unknown): string {

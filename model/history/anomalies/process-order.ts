@@ -14,10 +14,8 @@
 import { F_ASSIGN, F_POLL, F_SEND, F_SUBSCRIBE, F_TXN, TYPE_FAIL, TYPE_INFO, TYPE_OK } from '../ingest.ts';
 import type { Analysis, Findings } from '../analysis.ts';
 
-interface Cursor {
-  readonly item: number;
-  readonly op: number;
-}
+/** A cursor is the read (or write) item last seen; its operation is found only to report. */
+type Cursor = number;
 
 interface Side {
   readonly skip: string | null;
@@ -30,6 +28,7 @@ interface Side {
   value(a: Analysis, item: number): number;
   pos(a: Analysis, item: number): number;
   offset(a: Analysis, item: number): number | null;
+  opOf(a: Analysis, item: number): number;
 }
 
 const polls: Side = {
@@ -42,6 +41,7 @@ const polls: Side = {
   value: (a, r) => a.log.readValue.get(r),
   pos: (a, r) => a.readPos(r),
   offset: (a, r) => a.readOffset(r),
+  opOf: (a, r) => a.opOfRead(r),
 };
 
 const sends: Side = {
@@ -54,6 +54,7 @@ const sends: Side = {
   value: (a, w) => a.log.writeValue.get(w),
   pos: (a, w) => a.writePos(w),
   offset: (a, w) => a.writeOffset(w),
+  opOf: (a, w) => a.opOfWrite(w),
 };
 
 /** `poll-skip` and `nonmonotonic-poll`: a process's next poll of a key must start right after its last `ok` read. */
@@ -96,7 +97,7 @@ function processOrder(a: Analysis, out: Findings, side: Side): void {
       }
       if (side.moves(type) && touched.length > 0) {
         if (mine === undefined) cursors.set(process, (mine = new Map()));
-        for (const key of touched) mine.set(key, { item: last[key] as number, op });
+        for (const key of touched) mine.set(key, last[key] as number);
       }
     }
     if (type === TYPE_INFO) cursors.delete(process);
@@ -113,7 +114,7 @@ function reassign(a: Analysis, mine: Map<number, Cursor> | undefined, op: number
 }
 
 function judge(a: Analysis, out: Findings, side: Side, cursor: Cursor, op: number, item: number): void {
-  const from = side.pos(a, cursor.item);
+  const from = side.pos(a, cursor);
   const to = side.pos(a, item);
   const delta = from >= 0 && to >= 0 ? to - from : 1;
   if (delta === 1 || (delta > 1 && side.skip === null)) return;
@@ -122,11 +123,11 @@ function judge(a: Analysis, out: Findings, side: Side, cursor: Cursor, op: numbe
     const key = a.key(side.value(a, item));
     return {
       key: a.keyName(key),
-      values: [a.raw(side.value(a, cursor.item)), a.raw(side.value(a, item))],
-      offsets: [side.offset(a, cursor.item), side.offset(a, item)],
+      values: [a.raw(side.value(a, cursor)), a.raw(side.value(a, item))],
+      offsets: [side.offset(a, cursor), side.offset(a, item)],
       delta,
       ...(delta > 1 ? { skipped: a.between(key, from, to) } : {}),
-      ops: [a.opRef(cursor.op), a.opRef(op)],
+      ops: [a.opRef(side.opOf(a, cursor)), a.opRef(op)],
     };
   });
 }
