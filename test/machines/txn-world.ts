@@ -321,6 +321,12 @@ export class TxnWorld {
   }
 
   private deliver(e: Envelope): void {
+    const m = e.message;
+    if (m.type === 'FindCoordinator' && e.to !== `broker-${COORDINATOR_BROKER}` && this.clients.get(e.to) === undefined) {
+      // Broker 1 hosts no coordinator: as an inactive coordinator, it answers NOT_COORDINATOR.
+      this.queue.push({ to: m.from, message: { type: 'FindCoordinatorResponse', from: e.to, correlationId: m.correlationId, errorCode: 'NOT_COORDINATOR', key: m.key, keyType: m.keyType, nodeId: -1 } });
+      return;
+    }
     const slotName = this.route(e);
     if (slotName === 'partition') {
       const m = e.message as { topic?: string; partition?: number };
