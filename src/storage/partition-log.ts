@@ -173,8 +173,6 @@ export const DEFAULT_LOG_CONFIG: Omit<LogConfig, 'topic' | 'partition'> = {
  */
 export class PartitionLog implements PartitionLogApi {
   private closed = false;
-  /** Segment files were created or removed since the directory was last fsynced. */
-  private dirDirty = false;
 
   private constructor(
     private readonly fs: FileSystem,
@@ -229,13 +227,16 @@ export class PartitionLog implements PartitionLogApi {
     this.checkOpen();
     const bytes = batches.slice();
     const firstOffset = this.logEndOffset();
-    for (const position of this.framesOf(bytes, 'appendAsFollower')) {
-      const header = readBatchHeader(bytes, position);
-      if (header.baseOffset !== this.logEndOffset()) {
-        throw new InputError(`appendAsFollower: batch at position ${position} starts at offset ${header.baseOffset}, the log ends at ${this.logEndOffset()}`);
+    const headers = this.framesOf(bytes, 'appendAsFollower').map((position) => ({ position, header: readBatchHeader(bytes, position) }));
+    // All or nothing: every batch must continue the one before it, the first the log.
+    let expected = firstOffset;
+    for (const { position, header } of headers) {
+      if (header.baseOffset !== expected) {
+        throw new InputError(`appendAsFollower: batch at position ${position} starts at offset ${header.baseOffset}, expected ${expected} (the log ends at ${firstOffset})`);
       }
-      this.appendBatch(bytes.subarray(position, position + header.sizeInBytes), header);
+      expected = header.lastOffset + 1;
     }
+    for (const { position, header } of headers) this.appendBatch(bytes.subarray(position, position + header.sizeInBytes), header);
     return this.finishAppend(firstOffset);
   }
 
@@ -278,7 +279,6 @@ export class PartitionLog implements PartitionLogApi {
     for (const segment of this.segments) {
       if (segment.nextOffset() > this.recoveryPointOffset || segment === this.activeSegment()) segment.flush();
     }
-    this.syncDirIfDirty();
     this.recoveryPointOffset = this.logEndOffset();
     this.writeRecoveryPointCheckpoint();
   }
@@ -361,8 +361,7 @@ export class PartitionLog implements PartitionLogApi {
     active.flush(); // Kafka schedules this flush; done at once here.
     this.segments.push(LogSegment.create(this.fs, this.dir, baseOffset, this.config.indexIntervalBytes));
     writeProducerSnapshot(this.fs, this.dir, baseOffset, this.producers.toSnapshotEntries());
-    this.dirDirty = true;
-    this.syncDirIfDirty();
+    this.fs.fsyncDir(this.dir); // the new segment's names (the snapshot write did it too; say it here)
     this.recoveryPointOffset = baseOffset;
     this.writeRecoveryPointCheckpoint();
   }
@@ -386,18 +385,11 @@ export class PartitionLog implements PartitionLogApi {
     removeSnapshotsAbove(this.fs, this.dir, -1);
     this.segments = [LogSegment.create(this.fs, this.dir, offset, this.config.indexIntervalBytes)];
     this.activeSegment().flush();
-    this.dirDirty = true;
-    this.syncDirIfDirty();
+    this.fs.fsyncDir(this.dir);
     if (this.epochCache.truncateFromEnd(0)) this.writeEpochCheckpoint();
     this.producers = new ProducerStateManager(offset);
     this.recoveryPointOffset = offset;
     this.writeRecoveryPointCheckpoint();
-  }
-
-  private syncDirIfDirty(): void {
-    if (!this.dirDirty) return;
-    this.fs.fsyncDir(this.dir);
-    this.dirDirty = false;
   }
 
   private writeRecoveryPointCheckpoint(): void {

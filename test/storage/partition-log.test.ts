@@ -49,8 +49,12 @@ describe('appends', () => {
   it('follower append keeps the batch\'s offsets and must start at the log end', () => {
     const { log } = open();
     expect(log.appendAsFollower(batch('a', 2, { baseOffset: 0, partitionLeaderEpoch: 7 }))).toEqual({ firstOffset: 0, lastOffset: 1 });
-    expect(() => log.appendAsFollower(batch('b', 1, { baseOffset: 5, partitionLeaderEpoch: 7 }))).toThrow(/starts at offset 5, the log ends at 2/);
+    expect(() => log.appendAsFollower(batch('b', 1, { baseOffset: 5, partitionLeaderEpoch: 7 }))).toThrow(/starts at offset 5, expected 2/);
     expect(log.leaderEpochCache()).toEqual([{ epoch: 7, startOffset: 0 }]);
+    expect(log.logEndOffset()).toBe(2);
+    // All or nothing: a gap after the first batch rejects the whole append.
+    const gapped = new Uint8Array([...batch('c', 1, { baseOffset: 2, partitionLeaderEpoch: 7 }), ...batch('d', 1, { baseOffset: 4, partitionLeaderEpoch: 7 })]);
+    expect(() => log.appendAsFollower(gapped)).toThrow(/starts at offset 4, expected 3/);
     expect(log.logEndOffset()).toBe(2);
   });
 
