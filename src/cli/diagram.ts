@@ -17,6 +17,10 @@ import { brokerMachine } from '../machines/broker.ts';
 import { controllerMachine } from '../machines/controller.ts';
 import { producerMachine } from '../machines/producer.ts';
 import { replicaMachine } from '../machines/replica.ts';
+import { txnCoordinatorMachine } from '../machines/txn-coordinator.ts';
+import { txnProducerMachine } from '../machines/txn-producer.ts';
+import { groupCoordinatorMachine } from '../machines/group-coordinator.ts';
+import { consumerMachine } from '../machines/consumer.ts';
 import type { Command } from './main.ts';
 import type { Io } from './io.ts';
 
@@ -25,6 +29,10 @@ export const MACHINES: Readonly<Record<string, AnyStateMachine>> = {
   controller: controllerMachine,
   producer: producerMachine,
   broker: brokerMachine,
+  'txn-coordinator': txnCoordinatorMachine,
+  'txn-producer': txnProducerMachine,
+  'group-coordinator': groupCoordinatorMachine,
+  consumer: consumerMachine,
 };
 
 /** The parts of xstate's StateNode this walker reads (stable public fields). */

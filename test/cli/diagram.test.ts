@@ -54,7 +54,7 @@ describe('diagram', () => {
     expect(all.stdout.join('\n').match(/^%% machine: /gm)).toHaveLength(Object.keys(MACHINES).length);
     const bad = captureIo();
     expect(await main(['diagram', '--machine', 'zookeeper'], bad)).toBe(2);
-    expect(bad.stderr).toEqual(["kafka-oracle diagram: unknown machine 'zookeeper' (known: replica, controller, producer, broker)"]);
+    expect(bad.stderr).toEqual(["kafka-oracle diagram: unknown machine 'zookeeper' (known: replica, controller, producer, broker, txn-coordinator, txn-producer, group-coordinator, consumer)"]);
     const flag = captureIo();
     expect(await main(['diagram', '--colour'], flag)).toBe(2);
     expect(flag.stderr[0]).toMatch(/^kafka-oracle diagram: Unknown option '--colour'/);
