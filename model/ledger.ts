@@ -47,7 +47,8 @@ export class Ledger {
   private readonly sendOrder = new Map<string, number>();
   private readonly committed = new Map<number, CommittedOffset>();
   private readonly leaderHighWatermarks = new Map<string, number>();
-  private readonly consumed = new Map<string, number>();
+  private readonly consumed = new Map<string, number[]>();
+  private sortedAcks: AckedWrite[] | undefined;
   private lastLeader = -1;
   private lastIsrSize = -1;
   readonly events: GhostEvents = {
@@ -73,28 +74,40 @@ export class Ledger {
       this.ackConflicts.push({ value, offsets: [previous.offset, offset] });
       return;
     }
-    if (previous === undefined) this.acked.set(value, { value, offset, step });
+    if (previous === undefined) {
+      this.acked.set(value, { value, offset, step });
+      this.sortedAcks = undefined;
+    }
   }
 
   /** Two acknowledgements of one value at different offsets (a duplicate the client was told about). */
   readonly ackConflicts: { value: string; offsets: [number, number] }[] = [];
 
-  /** A consumer read `value` at `offset`. */
+  /** A consumer read `value` at `offset` (a duplicated value is read at several offsets). */
   recordConsumed(value: string, offset: number): void {
-    if (!this.consumed.has(value)) this.consumed.set(value, offset);
+    const offsets = this.consumed.get(value);
+    if (offsets === undefined) this.consumed.set(value, [offset]);
+    else if (!offsets.includes(offset)) offsets.push(offset);
   }
 
-  ackedWrites(): AckedWrite[] {
-    return [...this.acked.values()].sort((a, b) => a.offset - b.offset || compare(a.value, b.value));
+  /** Acknowledged writes by offset (cached: the invariants read it after every step). */
+  ackedWrites(): readonly AckedWrite[] {
+    this.sortedAcks ??= [...this.acked.values()].sort((a, b) => a.offset - b.offset || compare(a.value, b.value));
+    return this.sortedAcks;
+  }
+
+  /** Changes whenever anything the invariants read from the ledger changes. */
+  size(): string {
+    return `${this.acked.size}/${this.ackConflicts.length}/${this.committed.size}/${this.consumed.size}/${this.sendOrder.size}`;
   }
 
   sendIndex(value: string): number | undefined {
     return this.sendOrder.get(value);
   }
 
-  /** The offset a consumer read `value` at, if it did. */
-  consumedAt(value: string): number | undefined {
-    return this.consumed.get(value);
+  /** The offsets a consumer read `value` at ([] if it never did). */
+  consumedAt(value: string): readonly number[] {
+    return this.consumed.get(value) ?? [];
   }
 
   committedAt(offset: number): CommittedOffset | undefined {

@@ -42,6 +42,8 @@ export class BrokerStorage {
   private mirror: LogEntry[] = [];
   /** Records removed by truncate commands (a `sometimes` witness). */
   truncatedEntries = 0;
+  /** Bumped by every change of the mirrored log (lets the runner skip re-judging an unchanged world). */
+  version = 0;
 
   constructor(
     readonly logDir: string,
@@ -65,6 +67,7 @@ export class BrokerStorage {
     const batches = readAll(log);
     const before = this.mirror.length;
     this.mirror = batches.flatMap(entriesOf);
+    this.version++;
     const lostEntries = Math.max(0, before - this.mirror.length);
     return {
       recovery,
@@ -137,6 +140,7 @@ export class BrokerStorage {
     const result = log.appendAsFollower(batchToBytes(batch, nowMs));
     assert(result.firstOffset === batch.baseOffset && result.lastOffset === batch.lastOffset, 'append landed elsewhere');
     this.mirror.push(...entriesOf(batch));
+    this.version++;
   }
 
   private truncate(log: PartitionLogApi, offset: number): void {
@@ -144,6 +148,7 @@ export class BrokerStorage {
     log.truncateTo(offset);
     this.mirror = this.mirror.filter((e) => e.offset < offset);
     this.truncatedEntries += before - this.mirror.length;
+    this.version++;
   }
 
   /** The machine's epoch cache is authoritative; the log's follows it (assign what is new). */

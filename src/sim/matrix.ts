@@ -63,17 +63,19 @@ export const BASELINE: ClusterConfig = {
   'unclean.leader.election.enable': false,
   'flush.messages': NEVER,
   'enable.idempotence': true,
-  // Faster timers than Kafka's defaults so that a 40-step history sees lag, ISR changes
-  // and request timeouts; the ratios between them are Kafka's.
-  'request.timeout.ms': 3000,
-  'replica.lag.time.max.ms': 3000,
+  // Faster timers than Kafka's defaults (30 s, 30 s, 500 ms, 2 s, 9 s) so that a 40-step
+  // history sees lag, ISR changes, fencing and request timeouts; session/heartbeat and
+  // lag/fetch-wait keep roughly Kafka's ratios. Message latency is 2-31 ms (world.ts).
+  'request.timeout.ms': 1500,
+  'replica.lag.time.max.ms': 1000,
   'replica.fetch.wait.max.ms': 50,
-  'broker.heartbeat.interval.ms': 200,
-  'broker.session.timeout.ms': 900,
+  'broker.heartbeat.interval.ms': 100,
+  'broker.session.timeout.ms': 450,
 };
 
 const durability = 'no-acked-write-lost';
 const idempotence = 'idempotent-producer';
+const liveness = 'liveness-after-healing';
 
 function row(guarantee: string, changes: Partial<ClusterConfig>, budget: FaultBudget, expected: Verdict, histories: number, why: string): MatrixRow {
   return { guarantee, config: { ...BASELINE, ...changes }, budget, expected, histories, why };
@@ -85,11 +87,13 @@ export const MATRIX: readonly MatrixRow[] = [
   row(durability, { 'eligible.leader.replicas.enable': true }, ONE_POWER_LOSS, 'holds', 400, 'KIP-966: replicas removed below min ISR stay eligible; an unclean shutdown removes the replica from the ISR/ELR'),
   row(durability, { 'eligible.leader.replicas.enable': false, 'flush.messages': 1 }, ONE_POWER_LOSS, 'holds', 400, 'every append is fsynced before it is acknowledged, so a power loss loses nothing acked'),
   row(durability, { acks: 1, 'enable.idempotence': false }, CRASH_PARTITION_MESSAGE, 'violated', 400, 'acks=1: the leader acks before any follower has the write, then fails'),
-  row(durability, { 'min.insync.replicas': 1 }, ONE_POWER_LOSS, 'violated', 400, 'min.insync.replicas=1: the ISR shrinks to the leader, which acks alone and then loses power'),
+  row(durability, { 'min.insync.replicas': 1, 'eligible.leader.replicas.enable': false }, ONE_POWER_LOSS, 'violated', 400, 'min.insync.replicas=1: the ISR shrinks to the leader, which acks alone, loses power and is re-elected'),
   row(durability, { 'unclean.leader.election.enable': true }, CRASH_PARTITION_MESSAGE, 'violated', 400, 'unclean election: an out-of-sync replica becomes leader and the others truncate to it'),
   row(durability, { variant: 'truncate-to-high-watermark' }, CRASH_PARTITION_MESSAGE, 'violated', 400, 'KIP-101 / KAFKA-1211: a restarted follower truncates to its stale HW, then becomes leader'),
   row(durability, { variant: 'no-leader-epoch-fencing' }, CRASH_PARTITION_MESSAGE, 'violated', 400, 'KIP-320 / KAFKA-6880: a stale-epoch fetch or truncation is not fenced'),
   row(durability, { variant: 'no-isr-join-epoch-check' }, CRASH_PARTITION_MESSAGE, 'violated', 400, 'KAFKA-7128: a follower joins the ISR before reaching the start of the leader\'s epoch'),
+  row(liveness, { 'eligible.leader.replicas.enable': false }, CRASH_PARTITION_MESSAGE, 'holds', 400, 'without ELR the last ISR member stays in the ISR when fenced and is re-elected when it returns'),
+  row(liveness, { 'eligible.leader.replicas.enable': true }, CRASH_PARTITION_MESSAGE, 'violated', 400, 'KIP-966: when every ELR member restarts after an unclean shutdown, no replica is eligible and the partition stays offline'),
   row(idempotence, {}, RETRY_FAULTS, 'holds', 400, 'KIP-98: sequence numbers per partition, the last 5 batches cached, duplicates answered with the original offset'),
   row(idempotence, { 'enable.idempotence': false }, RETRY_FAULTS, 'violated', 400, 'without idempotence a retried batch whose first attempt was appended is appended again'),
 ];

@@ -2,14 +2,18 @@
  * The simulated network: an explicit multiset of in-flight envelopes, nothing delivered
  * behind the simulator's back.
  *
+ * Every envelope has a delivery time: the send time plus a latency the sender's step drew
+ * (so messages on different links interleave in any order), never earlier than the last
+ * one on its link (one TCP connection delivers in order).
+ *
  * Fault model (what the network may do, each only when the scenario chooses it):
- * - delay: a message stays in flight while anything else happens (time included);
- * - reorder: messages on different links are delivered in any order; on one link (one TCP
- *   connection) in send order, unless the scenario spends a `reorder` fault on it;
+ * - delay: one message arrives much later, after its successors on the same link;
+ * - reorder: one message is delivered at once, ahead of older ones;
  * - drop / duplicate: a chosen envelope vanishes, or a copy of it is queued;
  * - partition: a cut link loses what is in flight on it and everything sent over it until
  *   it heals (a TCP connection that breaks loses its buffers);
- * - a crashed node loses the messages addressed to it (its connections are reset).
+ * - a crashed node's connections are reset: what it sent and what was addressed to it and
+ *   not yet read is lost (so no response ever reaches a later incarnation of the process).
  *
  * Envelopes are numbered in send order; every listing is in that order, so a choice made
  * by index replays exactly.
@@ -23,6 +27,8 @@ export interface Envelope<M> {
   readonly from: NodeName;
   readonly to: NodeName;
   readonly message: M;
+  /** Logical time (ms) at which it arrives. */
+  readonly deliverAt: number;
 }
 
 export interface NetworkStats {
@@ -30,6 +36,7 @@ export interface NetworkStats {
   delivered: number;
   dropped: number;
   duplicated: number;
+  delayed: number;
   reordered: number;
   lostToPartition: number;
 }
@@ -38,18 +45,29 @@ export class Network<M> {
   private nextId = 0;
   private inFlight: Envelope<M>[] = [];
   private readonly cut = new Set<string>();
-  readonly stats: NetworkStats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0, reordered: 0, lostToPartition: 0 };
+  private readonly lastDeliverAt = new Map<string, number>();
+  readonly stats: NetworkStats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0, delayed: 0, reordered: 0, lostToPartition: 0 };
 
   /** Queue a message; lost at once when the link is cut. */
-  send(from: NodeName, to: NodeName, message: M): Envelope<M> | undefined {
+  send(from: NodeName, to: NodeName, message: M, deliverAt: number): Envelope<M> | undefined {
     this.stats.sent++;
     if (this.isCut(from, to)) {
       this.stats.lostToPartition++;
       return undefined;
     }
-    const envelope = { id: this.nextId++, from, to, message };
+    const link = `${from}>${to}`;
+    const at = Math.max(deliverAt, this.lastDeliverAt.get(link) ?? 0);
+    this.lastDeliverAt.set(link, at);
+    const envelope = { id: this.nextId++, from, to, message, deliverAt: at };
     this.inFlight.push(envelope);
     return envelope;
+  }
+
+  /** The envelope that arrives first (earliest delivery time, then send order). */
+  next(): Envelope<M> | undefined {
+    let best: Envelope<M> | undefined;
+    for (const e of this.inFlight) if (best === undefined || e.deliverAt < best.deliverAt) best = e;
+    return best;
   }
 
   /** Everything in flight, in send order. */
@@ -57,20 +75,7 @@ export class Network<M> {
     return this.inFlight;
   }
 
-  /** The envelopes that a FIFO link may deliver now: the oldest one of each link. */
-  heads(): Envelope<M>[] {
-    const seen = new Set<string>();
-    const heads: Envelope<M>[] = [];
-    for (const e of this.inFlight) {
-      const link = `${e.from}>${e.to}`;
-      if (seen.has(link)) continue;
-      seen.add(link);
-      heads.push(e);
-    }
-    return heads;
-  }
-
-  /** Remove an envelope for delivery; counts a reorder when it overtakes one on its link. */
+  /** Remove an envelope for delivery; counts a reorder when it overtakes one sent before it on its link. */
   take(id: number): Envelope<M> {
     const index = this.indexOf(id);
     const envelope = this.inFlight[index] as Envelope<M>;
@@ -88,13 +93,23 @@ export class Network<M> {
     return envelope as Envelope<M>;
   }
 
-  /** Queue a copy of an in-flight envelope (delivered later, after the original's successors). */
-  duplicate(id: number): Envelope<M> {
+  /** Queue a copy of an in-flight envelope, arriving `laterMs` after the original. */
+  duplicate(id: number, laterMs: number): Envelope<M> {
     const original = this.inFlight[this.indexOf(id)] as Envelope<M>;
-    const copy = { ...original, id: this.nextId++ };
+    const copy = { ...original, id: this.nextId++, deliverAt: original.deliverAt + laterMs };
     this.inFlight.push(copy);
     this.stats.duplicated++;
     return copy;
+  }
+
+  /** Hold an envelope back by `ms` (it may then arrive after its successors on the link). */
+  delay(id: number, ms: number): Envelope<M> {
+    const index = this.indexOf(id);
+    const original = this.inFlight[index] as Envelope<M>;
+    const delayed = { ...original, deliverAt: original.deliverAt + ms };
+    this.inFlight[index] = delayed;
+    this.stats.delayed++;
+    return delayed;
   }
 
   /** Cut every link between `node` and each of `others`, losing what is in flight on them. */
@@ -116,10 +131,10 @@ export class Network<M> {
     return [...this.cut].sort();
   }
 
-  /** A crashed node's connections reset: the messages addressed to it are lost. */
-  loseMessagesTo(node: NodeName): number {
+  /** A crashed node's connections reset: the messages to and from it are lost. */
+  loseConnectionsOf(node: NodeName): number {
     const before = this.inFlight.length;
-    this.inFlight = this.inFlight.filter((e) => e.to !== node);
+    this.inFlight = this.inFlight.filter((e) => e.to !== node && e.from !== node);
     const lost = before - this.inFlight.length;
     this.stats.dropped += lost;
     return lost;

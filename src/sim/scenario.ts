@@ -7,15 +7,20 @@
  * Steps:
  * - `send`: the application hands the producer the next value (values are numbered `v0`,
  *   `v1`, ... in send order).
- * - `run(n, seed)`: n scheduler events (deliver the oldest message of some link, or fire
- *   the next timer), chosen by a PRNG seeded with `seed`: free interleaving, no fault.
- * - `tick`: advance the clock to the next timer and fire it (time passes; lag builds up).
- * - `drop(i)`, `duplicate(i)`, `reorder(i)`: message faults on the i-th in-flight message
- *   (modulo their count); `reorder` delivers it ahead of older ones on its link.
+ * - `run(ms, seed)`: let ms of logical time pass: messages arrive and timers fire in time
+ *   order; the latency of each message sent meanwhile is drawn from a PRNG seeded with
+ *   `seed` (so messages on different links interleave differently). No fault.
+ * - `drop(i)`, `duplicate(i)`, `delay(i)`, `reorder(i)`: message faults on the i-th
+ *   in-flight message (modulo their count): lost, copied, held back a second, or delivered
+ *   at once ahead of older ones on its link.
  * - `crash(b, process|power-loss)`, `restart(b)`: broker b dies (page cache kept, or
  *   unsynced writes lost) and comes back through storage recovery.
  * - `isolate(b)`, `heal`: cut every link of broker b (to peers, controller and clients),
  *   restore all links.
+ *
+ * A broker is named by id, or as `leader` (the controller's current leader; broker-0 when
+ * there is none) for crash and isolate, and `down` (the lowest-numbered broker that is
+ * down) for restart: faults aimed where they matter, and still exact on replay.
  */
 import fc from 'fast-check';
 import { InputError, unreachable } from '../core/assert.ts';
@@ -23,12 +28,20 @@ import type { Prng } from '../core/prng.ts';
 
 export type CrashMode = 'process' | 'power-loss';
 
+/** `broker` value meaning "the current leader" (crash, isolate) or "the first broker that is down" (restart). */
+export const TARGET_LEADER = -1;
+
+/** The longest `run` step: about one replica.lag.time.max.ms of the matrix's configs. */
+export const RUN_MS_MAX = 1500;
+/** A short `run`: about one message latency. */
+export const RUN_MS_SHORT = 40;
+
 export type Step =
   | { readonly kind: 'send' }
-  | { readonly kind: 'run'; readonly events: number; readonly seed: number }
-  | { readonly kind: 'tick' }
+  | { readonly kind: 'run'; readonly ms: number; readonly seed: number }
   | { readonly kind: 'drop'; readonly pick: number }
   | { readonly kind: 'duplicate'; readonly pick: number }
+  | { readonly kind: 'delay'; readonly pick: number }
   | { readonly kind: 'reorder'; readonly pick: number }
   /** `seed` chooses what a power loss keeps of each file's unsynced writes; 0 keeps none of them. */
   | { readonly kind: 'crash'; readonly broker: number; readonly mode: CrashMode; readonly seed: number }
@@ -44,30 +57,35 @@ export interface FaultBudget {
   readonly processCrashes: number;
   readonly powerLosses: number;
   readonly isolations: number;
-  /** Drops + duplicates + reorders together. */
+  /** Drops + duplicates + delays + reorders together. */
   readonly messageFaults: number;
 }
 
 export function stepToString(step: Step): string {
   switch (step.kind) {
     case 'send':
-    case 'tick':
     case 'heal':
       return step.kind;
     case 'run':
-      return `run(${step.events}, seed ${step.seed})`;
+      return `run(${step.ms} ms, seed ${step.seed})`;
     case 'drop':
     case 'duplicate':
+    case 'delay':
     case 'reorder':
       return `${step.kind}(#${step.pick})`;
     case 'crash':
-      return `crash(broker-${step.broker}, ${step.mode}${step.seed === 0 ? '' : `, seed ${step.seed}`})`;
+      return `crash(${brokerText(step.broker)}, ${step.mode}${step.seed === 0 ? '' : `, seed ${step.seed}`})`;
     case 'restart':
+      return `restart(${step.broker === TARGET_LEADER ? 'down' : `broker-${step.broker}`})`;
     case 'isolate':
-      return `${step.kind}(broker-${step.broker})`;
+      return `isolate(${brokerText(step.broker)})`;
     default:
       return unreachable(step, 'step');
   }
+}
+
+function brokerText(broker: number): string {
+  return broker === TARGET_LEADER ? 'leader' : `broker-${broker}`;
 }
 
 /** A step list as data in one line, the form pinned regressions use: `send; run(5, seed 1); ...`. */
@@ -77,17 +95,18 @@ export function scenarioToString(steps: readonly Step[]): string {
 
 /** The fast-check arbitrary of one step within `budget` (kinds the budget forbids are never drawn). */
 export function stepArbitrary(budget: FaultBudget, brokers: number): fc.Arbitrary<Step> {
-  const broker = fc.integer({ min: 0, max: brokers - 1 });
+  const broker = fc.oneof(fc.constant(TARGET_LEADER), fc.integer({ min: 0, max: brokers - 1 }));
   const pick = fc.nat({ max: 15 });
   const choices: fc.WeightedArbitrary<Step>[] = [
     { weight: 6, arbitrary: fc.constant({ kind: 'send' } as const) },
-    { weight: 10, arbitrary: fc.record({ kind: fc.constant('run' as const), events: fc.integer({ min: 1, max: 30 }), seed: fc.nat({ max: 999 }) }) },
-    { weight: 3, arbitrary: fc.constant({ kind: 'tick' } as const) },
+    // Short runs (a message or two) as often as long ones: races between an append, a fetch
+    // and a crash live in windows of a few milliseconds.
+    { weight: 10, arbitrary: fc.record({ kind: fc.constant('run' as const), ms: fc.oneof(fc.integer({ min: 1, max: RUN_MS_SHORT }), fc.integer({ min: 1, max: RUN_MS_MAX })), seed: fc.nat({ max: 999 }) }) },
   ];
   if (budget.messageFaults > 0)
     choices.push({
       weight: 2,
-      arbitrary: fc.record({ kind: fc.constantFrom('drop' as const, 'duplicate' as const, 'reorder' as const), pick }),
+      arbitrary: fc.record({ kind: fc.constantFrom('drop' as const, 'duplicate' as const, 'delay' as const, 'reorder' as const), pick }),
     });
   if (budget.processCrashes > 0)
     choices.push({ weight: 2, arbitrary: fc.record({ kind: fc.constant('crash' as const), broker, mode: fc.constant('process' as const), seed: fc.constant(0) }) });
@@ -103,7 +122,8 @@ export function stepArbitrary(budget: FaultBudget, brokers: number): fc.Arbitrar
 }
 
 export function scenarioArbitrary(budget: FaultBudget, brokers: number): fc.Arbitrary<Step[]> {
-  return fc.array(stepArbitrary(budget, brokers), { minLength: 1, maxLength: budget.maxSteps });
+  // size 'max': lengths spread over the whole budget (fast-check's default 'small' stays near 10 steps).
+  return fc.array(stepArbitrary(budget, brokers), { minLength: 1, maxLength: budget.maxSteps, size: 'max' });
 }
 
 /** A scenario drawn from the project's PRNG instead of fast-check (for `replay --seed` without a path, and benches). */
@@ -119,15 +139,19 @@ function randomStep(prng: Prng, budget: FaultBudget, brokers: number): Step {
   for (;;) {
     const roll = prng.below(30);
     if (roll < 6) return { kind: 'send' };
-    if (roll < 16) return { kind: 'run', events: prng.between(1, 30), seed: prng.below(1000) };
-    if (roll < 19) return { kind: 'tick' };
-    if (roll < 21 && budget.messageFaults > 0) return { kind: prng.pick(['drop', 'duplicate', 'reorder'] as const), pick: prng.below(16) };
-    if (roll < 23 && budget.processCrashes > 0) return { kind: 'crash', broker: prng.below(brokers), mode: 'process', seed: 0 };
-    if (roll < 25 && budget.powerLosses > 0) return { kind: 'crash', broker: prng.below(brokers), mode: 'power-loss', seed: prng.chance(1, 2) ? 0 : prng.below(1000) };
-    if (roll < 27 && crashes) return { kind: 'restart', broker: prng.below(brokers) };
-    if (roll < 29 && budget.isolations > 0) return { kind: 'isolate', broker: prng.below(brokers) };
+    if (roll < 19) return { kind: 'run', ms: prng.between(1, prng.chance(1, 2) ? RUN_MS_SHORT : RUN_MS_MAX), seed: prng.below(1000) };
+    if (roll < 21 && budget.messageFaults > 0) return { kind: prng.pick(['drop', 'duplicate', 'delay', 'reorder'] as const), pick: prng.below(16) };
+    const broker = prng.chance(1, 2) ? TARGET_LEADER : prng.below(brokers);
+    if (roll < 23 && budget.processCrashes > 0) return { kind: 'crash', broker, mode: 'process', seed: 0 };
+    if (roll < 25 && budget.powerLosses > 0) return { kind: 'crash', broker, mode: 'power-loss', seed: prng.chance(1, 2) ? 0 : prng.below(1000) };
+    if (roll < 27 && crashes) return { kind: 'restart', broker };
+    if (roll < 29 && budget.isolations > 0) return { kind: 'isolate', broker };
     if (roll < 30 && budget.isolations > 0) return { kind: 'heal' };
   }
+}
+
+function parseBroker(text: string): number {
+  return text === 'leader' || text === 'down' ? TARGET_LEADER : Number(text.slice('broker-'.length));
 }
 
 /** Parse the one-line form written by `scenarioToString` (pinned regressions). */
@@ -140,14 +164,14 @@ export function parseScenario(text: string): Step[] {
 }
 
 function parseStep(text: string): Step {
-  if (text === 'send' || text === 'tick' || text === 'heal') return { kind: text };
-  let m = /^run\((\d+), seed (\d+)\)$/.exec(text);
-  if (m) return { kind: 'run', events: Number(m[1]), seed: Number(m[2]) };
-  m = /^(drop|duplicate|reorder)\(#(\d+)\)$/.exec(text);
-  if (m) return { kind: m[1] as 'drop' | 'duplicate' | 'reorder', pick: Number(m[2]) };
-  m = /^crash\(broker-(\d+), (process|power-loss)(?:, seed (\d+))?\)$/.exec(text);
-  if (m) return { kind: 'crash', broker: Number(m[1]), mode: m[2] as CrashMode, seed: Number(m[3] ?? 0) };
-  m = /^(restart|isolate)\(broker-(\d+)\)$/.exec(text);
-  if (m) return { kind: m[1] as 'restart' | 'isolate', broker: Number(m[2]) };
-  throw new InputError(`not a scenario step: '${text}' (expected e.g. send, run(5, seed 1), crash(broker-0, power-loss))`);
+  if (text === 'send' || text === 'heal') return { kind: text };
+  let m = /^run\((\d+) ms, seed (\d+)\)$/.exec(text);
+  if (m) return { kind: 'run', ms: Number(m[1]), seed: Number(m[2]) };
+  m = /^(drop|duplicate|delay|reorder)\(#(\d+)\)$/.exec(text);
+  if (m) return { kind: m[1] as 'drop' | 'duplicate' | 'delay' | 'reorder', pick: Number(m[2]) };
+  m = /^crash\((leader|broker-\d+), (process|power-loss)(?:, seed (\d+))?\)$/.exec(text);
+  if (m) return { kind: 'crash', broker: parseBroker(m[1] as string), mode: m[2] as CrashMode, seed: Number(m[3] ?? 0) };
+  m = /^(restart|isolate)\((leader|down|broker-\d+)\)$/.exec(text);
+  if (m) return { kind: m[1] as 'restart' | 'isolate', broker: parseBroker(m[2] as string) };
+  throw new InputError(`not a scenario step: '${text}' (expected e.g. send, run(500 ms, seed 1), crash(broker-0, power-loss))`);
 }

@@ -26,7 +26,7 @@ import { BrokerStorage } from './broker-storage.ts';
 import { HistoryRecorder } from './history.ts';
 import { type Envelope, Network } from './network.ts';
 import { PRODUCER, type Roles, type Hosted, type Slot, TOPIC, PARTITION, brokerName } from './roles.ts';
-import type { FaultBudget, Step } from './scenario.ts';
+import { type FaultBudget, type Step, TARGET_LEADER } from './scenario.ts';
 
 export interface TimerPayload {
   readonly node: string;
@@ -69,6 +69,8 @@ export class World {
   private controller: Hosted;
   private producer: Hosted;
   private nextValue = 0;
+  /** Where message latencies come from: the current `run` step's seed. */
+  private latency: Chooser = new Prng(0);
   private readonly sentBatches = new Set<string>();
   private readonly used = { processCrashes: 0, powerLosses: 0, isolations: 0, messageFaults: 0 };
   stepIndex = 0;
@@ -104,19 +106,18 @@ export class World {
       case 'send':
         return this.clientSend();
       case 'run':
-        return this.run(step.events, new Prng(step.seed));
-      case 'tick':
-        return this.fireTimer();
+        return this.run(step.ms, new Prng(step.seed));
       case 'drop':
       case 'duplicate':
+      case 'delay':
       case 'reorder':
         return this.messageFault(step.kind, step.pick);
       case 'crash':
-        return this.crash(step.broker, step.mode, step.seed);
+        return this.crash(this.target(step.broker), step.mode, step.seed);
       case 'restart':
-        return this.restart(step.broker);
+        return this.restart(step.broker === TARGET_LEADER ? this.firstDown() : step.broker);
       case 'isolate':
-        return this.isolate(step.broker);
+        return this.isolate(this.target(step.broker));
       case 'heal':
         this.network.heal();
         this.note('heal: every link restored');
@@ -126,20 +127,32 @@ export class World {
     }
   }
 
-  /** n scheduler events: mostly a link's oldest message, sometimes the next timer. */
-  run(events: number, chooser: Chooser): boolean {
-    for (let i = 0; i < events; i++) if (!this.schedulerEvent(chooser, 1, 8)) break;
+  /**
+   * Let `ms` of logical time pass: every message and timer due by then happens, in time
+   * order (a message before a timer due at the same time; ties by send order). Messages
+   * sent meanwhile draw their latency from `latency`.
+   */
+  run(ms: number, latency: Chooser): boolean {
+    const until = this.now() + ms;
+    this.latency = latency;
+    while (this.nextEvent(until));
+    this.clock.advanceTo(until);
     return true;
   }
 
-  /** One free event: deliver a link head (chosen by `chooser`) or fire the next timer. */
-  schedulerEvent(chooser: Chooser, timerNumerator: number, timerDenominator: number): boolean {
-    const heads = this.network.heads();
-    const timers = this.clock.pending().length;
-    if (heads.length === 0 && timers === 0) return false;
-    if (heads.length === 0 || (timers > 0 && chooser.below(timerDenominator) < timerNumerator)) return this.fireTimer();
-    this.deliver(this.network.take((heads[chooser.below(heads.length)] as Envelope<ProtocolMessage>).id));
-    return true;
+  /** Perform the next message delivery or timer due at or before `until`; false if none. */
+  nextEvent(until: number): boolean {
+    const envelope = this.network.next();
+    const timer = this.clock.pending()[0];
+    const messageAt = envelope?.deliverAt ?? Infinity;
+    const timerAt = timer?.deadlineMs ?? Infinity;
+    if (Math.min(messageAt, timerAt) > until) return false;
+    if (envelope !== undefined && messageAt <= timerAt) {
+      this.clock.advanceTo(Math.max(this.now(), messageAt));
+      this.deliver(this.network.take(envelope.id));
+      return true;
+    }
+    return this.fireTimer();
   }
 
   fireTimer(): boolean {
@@ -151,6 +164,17 @@ export class World {
     return true;
   }
 
+  /** A broker id, or the controller's current leader for TARGET_LEADER (broker-0 when there is none). */
+  private target(broker: number): number {
+    if (broker !== TARGET_LEADER) return broker;
+    const { leader } = this.options.roles.controllerState(this.controller);
+    return leader >= 0 ? leader : 0;
+  }
+
+  private firstDown(): number {
+    return this.brokers.find((b) => b.hosted === undefined)?.id ?? 0;
+  }
+
   clientSend(): boolean {
     const process = this.nextValue++;
     const value = `v${process}`;
@@ -159,7 +183,7 @@ export class World {
     return true;
   }
 
-  private messageFault(kind: 'drop' | 'duplicate' | 'reorder', pick: number): boolean {
+  private messageFault(kind: 'drop' | 'duplicate' | 'delay' | 'reorder', pick: number): boolean {
     const pending = this.network.pending();
     if (pending.length === 0 || !this.spend('messageFaults')) return false;
     const envelope = pending[pick % pending.length] as Envelope<ProtocolMessage>;
@@ -167,11 +191,15 @@ export class World {
       this.network.drop(envelope.id);
       this.note(`drop ${describeEnvelope(envelope)}`);
     } else if (kind === 'duplicate') {
-      this.network.duplicate(envelope.id);
-      this.note(`duplicate ${describeEnvelope(envelope)}`);
+      this.network.duplicate(envelope.id, DUPLICATE_LATER_MS);
+      this.note(`duplicate ${describeEnvelope(envelope)} (the copy arrives ${DUPLICATE_LATER_MS} ms later)`);
+    } else if (kind === 'delay') {
+      this.network.delay(envelope.id, DELAY_MS);
+      this.note(`delay ${describeEnvelope(envelope)} by ${DELAY_MS} ms`);
     } else {
       this.deliver(this.network.take(envelope.id), 'out of order');
     }
+    this.observer?.();
     return true;
   }
 
@@ -182,7 +210,7 @@ export class World {
     broker.hosted = undefined;
     broker.lifecycle = undefined;
     this.dropTimersOf(brokerName(id));
-    this.network.loseMessagesTo(brokerName(id));
+    this.network.loseConnectionsOf(brokerName(id));
     const outcome = mode === 'process' ? broker.storage.crashProcess() : broker.storage.powerLoss(seed === 0 ? LOSE_ALL : new Prng(seed));
     this.ledger.events.crashes++;
     this.history.nemesis('crash', { broker: id, mode }, this.now());
@@ -276,10 +304,15 @@ export class World {
     switch (effect.type) {
       case 'send':
         this.noteRetry(effect.message);
-        this.network.send(node, effect.to, effect.message);
+        this.network.send(node, effect.to, effect.message, this.now() + LATENCY_MIN_MS + this.latency.below(LATENCY_SPREAD_MS));
         return;
-      case 'storage':
-        return this.brokerOf(node).storage.perform(effect.command, this.now());
+      case 'storage': {
+        const { storage } = this.brokerOf(node);
+        const before = storage.truncatedEntries;
+        storage.perform(effect.command, this.now());
+        this.ledger.events.truncatedEntries += storage.truncatedEntries - before;
+        return;
+      }
       case 'setTimer':
         this.clock.set(`${node}/${slot}:${effect.id}`, effect.delayMs, { node, slot, id: effect.id, event: effect.event });
         return;
@@ -346,6 +379,17 @@ export class World {
     return { step: this.stepIndex, phase: this.phase, replicas, controller: roles.controllerState(this.controller) };
   }
 
+  /**
+   * Everything the invariants read, in one string: equal fingerprints mean an equal view
+   * and ledger, so the runner need not judge again.
+   */
+  fingerprint(view: WorldView): string {
+    const c = view.controller;
+    let key = `${c.leader}/${c.leaderEpoch}/${c.isr.join(',')}/${c.elr.join(',')}|${this.ledger.size()}`;
+    for (const r of view.replicas) key += `|${r.alive ? 1 : 0}${r.role}${r.leaderEpoch}/${r.incarnation}/${r.highWatermark}/${this.broker(r.brokerId).storage.version}`;
+    return key;
+  }
+
   /** One line per broker: role, epoch, LEO, HW and the log's values (for traces). */
   describeNode(node: string): string {
     if (node === CONTROLLER) {
@@ -377,6 +421,13 @@ export class World {
     return this.used;
   }
 }
+
+/** Message latency: uniform in [LATENCY_MIN_MS, LATENCY_MIN_MS + LATENCY_SPREAD_MS). */
+export const LATENCY_MIN_MS = 2;
+export const LATENCY_SPREAD_MS = 30;
+/** How late a `delay` fault makes a message, and a duplicate's copy. */
+export const DELAY_MS = 1000;
+export const DUPLICATE_LATER_MS = 200;
 
 /** A power loss that keeps none of the unsynced writes: the worst case, and what seed 0 means. */
 const LOSE_ALL: Chooser = { below: () => 0 };

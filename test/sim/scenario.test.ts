@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/assert.ts';
 import { Prng } from '../../src/core/prng.ts';
 import { CRASH_PARTITION_MESSAGE, ONE_POWER_LOSS } from '../../src/sim/matrix.ts';
-import { parseScenario, scenarioArbitrary, scenarioFromSeed, scenarioToString, type Step } from '../../src/sim/scenario.ts';
+import { parseScenario, scenarioArbitrary, scenarioFromSeed, scenarioToString, type Step, TARGET_LEADER } from '../../src/sim/scenario.ts';
 
 describe('scenario language', () => {
   it('prints every step as one readable line and parses it back', () => {
@@ -16,9 +16,11 @@ describe('scenario language', () => {
   });
 
   it('reads the pinned form', () => {
-    const steps: Step[] = parseScenario('send; run(5, seed 7); crash(broker-1, power-loss, seed 3); crash(broker-0, process); restart(broker-1); isolate(broker-2); heal; tick; drop(#2)');
-    expect(steps.map((s) => s.kind)).toEqual(['send', 'run', 'crash', 'crash', 'restart', 'isolate', 'heal', 'tick', 'drop']);
+    const steps: Step[] = parseScenario('send; run(500 ms, seed 7); crash(broker-1, power-loss, seed 3); crash(leader, process); restart(down); isolate(broker-2); heal; delay(#0); drop(#2)');
+    expect(steps.map((s) => s.kind)).toEqual(['send', 'run', 'crash', 'crash', 'restart', 'isolate', 'heal', 'delay', 'drop']);
     expect(steps[2]).toEqual({ kind: 'crash', broker: 1, mode: 'power-loss', seed: 3 });
+    expect(steps[3]).toEqual({ kind: 'crash', broker: TARGET_LEADER, mode: 'process', seed: 0 });
+    expect(steps[4]).toEqual({ kind: 'restart', broker: TARGET_LEADER });
     expect(() => parseScenario('send; explode')).toThrow(InputError);
   });
 
