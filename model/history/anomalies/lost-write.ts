@@ -82,11 +82,11 @@ export function unseen(a: Analysis, out: Findings): void {
   for (const key of a.keysInOrder()) {
     const list = perKey.get(key);
     if (list === undefined) continue;
-    const raw = list.map((v) => a.raw(v)).sort(compareValues);
+    list.sort((x, y) => compareValues(a.raw(x), a.raw(y)));
     out.report('unseen', () => ({
       key: a.keyName(key),
-      count: raw.length,
-      values: raw.slice(0, 16),
+      count: list.length,
+      values: list.slice(0, 16).map((v) => a.raw(v)),
       writers: list.slice(0, 4).map((v) => a.opRef(log.valueWriter.get(v))),
     }));
   }
