@@ -78,3 +78,18 @@ const TABLE: Readonly<Record<GroupRequest, Readonly<Record<GroupState, GroupOutc
 export function groupOutcome(request: GroupRequest, state: GroupState): GroupOutcome {
   return TABLE[request][state];
 }
+
+/** The legal transitions as a Mermaid `stateDiagram-v2` (embedded in spec/groups.md, kept equal by a test). */
+export function groupStateDiagram(): string {
+  const out = ['stateDiagram-v2', '  [*] --> Empty'];
+  for (const to of GROUP_STATES) for (const from of PREVIOUS_STATES[to]) out.push(`  ${from} --> ${to}`);
+  return out.join('\n');
+}
+
+/** The request x state table as Markdown (embedded in spec/groups.md, kept equal by a test). */
+export function groupOutcomeMarkdown(): string {
+  const cell = (o: GroupOutcome): string => (o.kind === 'reply' ? o.errorCode : o.kind);
+  const rows = [`| state | ${GROUP_REQUESTS.join(' | ')} |`, `|---|${GROUP_REQUESTS.map(() => '---').join('|')}|`];
+  for (const state of GROUP_STATES) rows.push(`| ${state} | ${GROUP_REQUESTS.map((r) => cell(groupOutcome(r, state))).join(' | ')} |`);
+  return rows.join('\n');
+}

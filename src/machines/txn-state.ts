@@ -219,3 +219,25 @@ export function txnOutcome(request: TxnRequest, state: TransactionState, version
   const override = version >= 2 ? TV2_OVERRIDES[request]?.[state] : undefined;
   return override ?? TABLE[request][state];
 }
+
+/**
+ * The legal transitions as a Mermaid `stateDiagram-v2` (spec/transactions.md embeds this
+ * output; a test keeps the two equal). Edges only TV2 allows are labelled `TV2`.
+ */
+export function transactionStateDiagram(): string {
+  const out = ['stateDiagram-v2', '  [*] --> Empty'];
+  for (const to of TRANSACTION_STATES) {
+    for (const from of PREVIOUS_STATES[to]) out.push(`  ${from} --> ${to}`);
+    for (const from of TV2_PREVIOUS_STATES[to] ?? []) out.push(`  ${from} --> ${to} : TV2`);
+  }
+  return out.join('\n');
+}
+
+/** The request x state table as Markdown (spec/transactions.md embeds it; a test keeps them equal). */
+export function txnOutcomeMarkdown(version: TransactionVersion): string {
+  const cell = (o: TxnOutcome): string =>
+    o.kind === 'transit' ? `→ ${o.path.join(' → ')}${o.errorCode === 'NONE' ? '' : `, ${o.errorCode}`}` : o.kind === 'reply' ? o.errorCode : '–';
+  const rows = [`| state | ${TXN_REQUESTS.join(' | ')} |`, `|---|${TXN_REQUESTS.map(() => '---').join('|')}|`];
+  for (const state of TRANSACTION_STATES) rows.push(`| ${state} | ${TXN_REQUESTS.map((r) => cell(txnOutcome(r, state, version))).join(' | ')} |`);
+  return rows.join('\n');
+}
