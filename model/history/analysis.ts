@@ -170,7 +170,12 @@ export class Analysis {
     }
     if (!sorted) filled.sort((a, b) => log.slotOffset.get(a) - log.slotOffset.get(b));
     const order = Int32Array.from(filled);
-    for (let i = 0; i < order.length; i++) this.slotDense[order[i] as number] = i;
+    for (let i = 0; i < order.length; i++) {
+      const slot = order[i] as number;
+      // One slot per (key, offset): the dense order is strictly increasing in offset.
+      assert(i === 0 || log.slotOffset.get(order[i - 1] as number) < log.slotOffset.get(slot), 'dense order not strictly increasing');
+      this.slotDense[slot] = i;
+    }
     return order;
   }
 

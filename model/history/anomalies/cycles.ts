@@ -15,6 +15,7 @@
  * reads). One witness per strongly connected component of each type's edges: a shortest
  * closed walk with every edge explained.
  */
+import { assert } from '../../../src/core/assert.ts';
 import { F_POLL, F_SEND, F_TXN, TYPE_FAIL } from '../ingest.ts';
 import type { Analysis, Findings } from '../analysis.ts';
 import { EDGE_NAMES, GraphBuilder, PROCESS, WR, WW, shortestCycleThrough, stronglyConnected, type Digraph } from '../graph.ts';
@@ -41,35 +42,42 @@ export function cycles(a: Analysis, out: Findings): void {
   const { graph, isNode } = dependencyGraph(a);
   const all = stronglyConnected(graph, isNode, 1, WW | WR | PROCESS);
   if (all.cyclic.length === 0) return;
+  const inCycle = new Int32Array(graph.nodes);
+  for (const members of all.cyclic) for (const v of members) inCycle[v] = 1;
   const types = a.options.isolation === 'read_committed' ? [...CYCLE_TYPES, EARLY_READ] : CYCLE_TYPES;
-  const group = new Int32Array(graph.nodes).fill(-1);
-  all.cyclic.forEach((members, id) => members.forEach((v) => (group[v] = id)));
-  all.cyclic.forEach((_, id) => {
-    for (const type of types) findCycles(a, out, graph, group, id, type);
-  });
+  // One more linear pass per type: its components lie inside the cyclic components above.
+  for (const type of types) {
+    const parts = stronglyConnected(graph, inCycle, 1, type.allowed);
+    for (const members of parts.cyclic) findCycle(a, out, graph, parts.of, members, type);
+  }
 }
 
-function findCycles(a: Analysis, out: Findings, g: Digraph, group: Int32Array, id: number, type: CycleType): void {
-  const parts = stronglyConnected(g, group, id, type.allowed);
-  for (const members of parts.cyclic) {
-    const component = parts.of[members[0]!]!;
-    let best: number[] | null = null;
-    let tried = 0;
-    for (const v of members) {
-      for (let e = g.start[v]!; e < g.start[v + 1]! && tried < CYCLE_CANDIDATES; e++) {
-        // Start from an edge of a required kind (any cycle of the type holds one).
-        if ((g.kind[e]! & type.required) === 0 || parts.of[g.target[e]!] !== component) continue;
-        tried++;
-        const walk = shortestCycleThrough(g, parts.of, component, type.allowed, type.required, e);
-        if (walk !== null && (best === null || walk.length < best.length)) best = walk;
-      }
-      if (tried >= CYCLE_CANDIDATES) break;
-    }
-    if (best !== null) {
-      const walk = best;
-      out.report(type.name, () => explainCycle(a, g, walk));
+/**
+ * A strongly connected set of `allowed` edges holds a closed walk using every `required`
+ * kind exactly when it holds an edge of each; the walk itself is searched only for the
+ * witnesses kept.
+ */
+function findCycle(a: Analysis, out: Findings, g: Digraph, of: Int32Array, members: readonly number[], type: CycleType): void {
+  const component = of[members[0]!]!;
+  const starts: number[] = [];
+  let kinds = 0;
+  for (const v of members) {
+    for (let e = g.start[v]!; e < g.start[v + 1]!; e++) {
+      if ((g.kind[e]! & type.allowed) === 0 || of[g.target[e]!] !== component) continue;
+      kinds |= g.kind[e]!;
+      if ((g.kind[e]! & type.required) !== 0 && starts.length < CYCLE_CANDIDATES) starts.push(e);
     }
   }
+  if ((kinds & type.required) !== type.required) return;
+  out.report(type.name, () => {
+    let best: number[] | null = null;
+    for (const e of starts) {
+      const walk = shortestCycleThrough(g, of, component, type.allowed, type.required, e);
+      if (walk !== null && (best === null || walk.length < best.length)) best = walk;
+    }
+    assert(best !== null, `${type.name}: a strongly connected component with every required edge has a closed walk`);
+    return explainCycle(a, g, best);
+  });
 }
 
 function dependencyGraph(a: Analysis): { graph: Digraph; isNode: Int32Array } {
