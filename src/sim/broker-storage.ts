@@ -61,7 +61,7 @@ export class BrokerStorage {
   /** Start (or restart) the broker's log: recovery, then read back everything it kept. */
   open(): RecoveredPartition {
     assert(this.log === undefined, 'open an already open log');
-    this.fs.mkdirp(this.logDir);
+    this.provisionLogDir();
     const { log, recovery } = PartitionLog.open(this.fs, this.partitionDir, this.config);
     this.log = log;
     const batches = readAll(log);
@@ -77,6 +77,17 @@ export class BrokerStorage {
       producerState: log.producerState(),
       lostEntries,
     };
+  }
+
+  /**
+   * The log dir exists, durably, before the broker first starts (an operator provisioned
+   * the disk): create it and fsync every ancestor, so a power loss never takes it away.
+   */
+  private provisionLogDir(): void {
+    if (this.fs.exists(this.logDir)) return;
+    this.fs.mkdirp(this.logDir);
+    const parts = this.logDir.split('/').filter((p) => p !== '');
+    for (let i = 0; i < parts.length; i++) this.fs.fsyncDir('/' + parts.slice(0, i).join('/'));
   }
 
   entries(): readonly LogEntry[] {

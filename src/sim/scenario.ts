@@ -10,6 +10,9 @@
  * - `run(ms, seed)`: let ms of logical time pass: messages arrive and timers fire in time
  *   order; the latency of each message sent meanwhile is drawn from a PRNG seeded with
  *   `seed` (so messages on different links interleave differently). No fault.
+ * - `failover`: let time pass until the controller changes the partition's leader epoch
+ *   (a failover, an ISR-driven re-election), at most FAILOVER_MS_MAX; it stops right
+ *   after the decision, before the replicas hear of it: the race Kafka's fencing is for.
  * - `drop(i)`, `duplicate(i)`, `delay(i)`, `reorder(i)`: message faults on the i-th
  *   in-flight message (modulo their count): lost, copied, held back a second, or delivered
  *   at once ahead of older ones on its link.
@@ -33,12 +36,15 @@ export const TARGET_LEADER = -1;
 
 /** The longest `run` step: about one replica.lag.time.max.ms of the matrix's configs. */
 export const RUN_MS_MAX = 1500;
+/** The longest a `failover` step waits for the controller to change the leader. */
+export const FAILOVER_MS_MAX = 2000;
 /** A short `run`: about one message latency. */
 export const RUN_MS_SHORT = 40;
 
 export type Step =
   | { readonly kind: 'send' }
   | { readonly kind: 'run'; readonly ms: number; readonly seed: number }
+  | { readonly kind: 'failover' }
   | { readonly kind: 'drop'; readonly pick: number }
   | { readonly kind: 'duplicate'; readonly pick: number }
   | { readonly kind: 'delay'; readonly pick: number }
@@ -65,6 +71,7 @@ export function stepToString(step: Step): string {
   switch (step.kind) {
     case 'send':
     case 'heal':
+    case 'failover':
       return step.kind;
     case 'run':
       return `run(${step.ms} ms, seed ${step.seed})`;
@@ -103,6 +110,8 @@ export function stepArbitrary(budget: FaultBudget, brokers: number): fc.Arbitrar
     // and a crash live in windows of a few milliseconds.
     { weight: 10, arbitrary: fc.record({ kind: fc.constant('run' as const), ms: fc.oneof(fc.integer({ min: 1, max: RUN_MS_SHORT }), fc.integer({ min: 1, max: RUN_MS_MAX })), seed: fc.nat({ max: 999 }) }) },
   ];
+  if (budget.processCrashes > 0 || budget.powerLosses > 0 || budget.isolations > 0)
+    choices.push({ weight: 3, arbitrary: fc.constant({ kind: 'failover' } as const) });
   if (budget.messageFaults > 0)
     choices.push({
       weight: 2,
@@ -137,7 +146,7 @@ export function scenarioFromSeed(prng: Prng, budget: FaultBudget, brokers: numbe
 function randomStep(prng: Prng, budget: FaultBudget, brokers: number): Step {
   const crashes = budget.processCrashes > 0 || budget.powerLosses > 0;
   for (;;) {
-    const roll = prng.below(30);
+    const roll = prng.below(32);
     if (roll < 6) return { kind: 'send' };
     if (roll < 19) return { kind: 'run', ms: prng.between(1, prng.chance(1, 2) ? RUN_MS_SHORT : RUN_MS_MAX), seed: prng.below(1000) };
     if (roll < 21 && budget.messageFaults > 0) return { kind: prng.pick(['drop', 'duplicate', 'delay', 'reorder'] as const), pick: prng.below(16) };
@@ -147,6 +156,7 @@ function randomStep(prng: Prng, budget: FaultBudget, brokers: number): Step {
     if (roll < 27 && crashes) return { kind: 'restart', broker };
     if (roll < 29 && budget.isolations > 0) return { kind: 'isolate', broker };
     if (roll < 30 && budget.isolations > 0) return { kind: 'heal' };
+    if (roll < 32) return { kind: 'failover' };
   }
 }
 
@@ -164,7 +174,7 @@ export function parseScenario(text: string): Step[] {
 }
 
 function parseStep(text: string): Step {
-  if (text === 'send' || text === 'heal') return { kind: text };
+  if (text === 'send' || text === 'heal' || text === 'failover') return { kind: text };
   let m = /^run\((\d+) ms, seed (\d+)\)$/.exec(text);
   if (m) return { kind: 'run', ms: Number(m[1]), seed: Number(m[2]) };
   m = /^(drop|duplicate|delay|reorder)\(#(\d+)\)$/.exec(text);

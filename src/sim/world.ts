@@ -26,7 +26,7 @@ import { BrokerStorage } from './broker-storage.ts';
 import { HistoryRecorder } from './history.ts';
 import { type Envelope, Network } from './network.ts';
 import { PRODUCER, type Roles, type Hosted, type Slot, TOPIC, PARTITION, brokerName } from './roles.ts';
-import { type FaultBudget, type Step, TARGET_LEADER } from './scenario.ts';
+import { FAILOVER_MS_MAX, type FaultBudget, type Step, TARGET_LEADER } from './scenario.ts';
 
 export interface TimerPayload {
   readonly node: string;
@@ -107,6 +107,8 @@ export class World {
         return this.clientSend();
       case 'run':
         return this.run(step.ms, new Prng(step.seed));
+      case 'failover':
+        return this.failover(FAILOVER_MS_MAX);
       case 'drop':
       case 'duplicate':
       case 'delay':
@@ -136,6 +138,16 @@ export class World {
     const until = this.now() + ms;
     this.latency = latency;
     while (this.nextEvent(until));
+    this.clock.advanceTo(until);
+    return true;
+  }
+
+  /** Let time pass until the controller's leader epoch changes (at most `maxMs`); stop right after. */
+  failover(maxMs: number): boolean {
+    const until = this.now() + maxMs;
+    const epoch = this.options.roles.controllerState(this.controller).leaderEpoch;
+    this.latency = new Prng(this.stepIndex);
+    while (this.nextEvent(until)) if (this.options.roles.controllerState(this.controller).leaderEpoch !== epoch) return true;
     this.clock.advanceTo(until);
     return true;
   }
