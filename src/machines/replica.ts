@@ -79,6 +79,12 @@ import {
   storage,
 } from './machine-kit.ts';
 import { type ProducerStates, checkProducerBatch, producerStatesFromLog, updateProducerState } from './producer-state.ts';
+import {
+  type AddPartitionsToTxnResponse,
+  type WriteTxnMarkers,
+  transactionCoordinatorOf,
+} from '../protocol/txn-messages.ts';
+import { abortedTransactions, checkMarker, checkTransactionalProduce, lastStableOffset, txnStateFromLog } from './txn-partition.ts';
 
 // ---- Context -------------------------------------------------------------------------
 
@@ -107,6 +113,14 @@ export interface PendingProduce {
   readonly correlationId: number;
   readonly baseOffset: number;
   readonly lastOffset: number;
+  /** Set for a WriteTxnMarkers (answered with WriteTxnMarkersResponse), not a Produce. */
+  readonly markerProducerId?: number;
+}
+
+/** KIP-890 part 1: a transactional Produce waiting for the coordinator's VerifyOnly answer. */
+export interface PendingVerification {
+  readonly correlationId: number;
+  readonly produce: Produce;
 }
 
 export interface PendingIsr {
@@ -125,6 +139,7 @@ export interface ReplicaVolatile {
   /** Leader only: one entry per other replica, by brokerId. */
   readonly followers: readonly FollowerState[];
   readonly pendingProduces: readonly PendingProduce[];
+  readonly pendingVerifications: readonly PendingVerification[];
   readonly pendingIsr: PendingIsr | null;
   /** Follower only: the correlation id of the outstanding Fetch / OffsetsForLeaderEpoch, or -1. */
   readonly fetchCorrelationId: number;
@@ -162,6 +177,7 @@ export function emptyPersisted(): ReplicaPersisted {
 /** Timers the replica sets; the host delivers them back with `nowMs`. */
 export type IsrCheckTimer = { readonly type: 'IsrCheckTimer'; readonly nowMs: number };
 export type FetchTimer = { readonly type: 'FetchTimer'; readonly nowMs: number };
+export type VerificationTimeout = { readonly type: 'VerificationTimeout'; readonly nowMs: number; readonly correlationId: number };
 export type ProduceTimeout = {
   readonly type: 'ProduceTimeout';
   readonly nowMs: number;
@@ -178,6 +194,9 @@ export type ReplicaEvent =
   | Delivered<OffsetsForLeaderEpochResponse>
   | Delivered<AlterPartitionResponse>
   | Delivered<Metadata>
+  | Delivered<WriteTxnMarkers>
+  | Delivered<AddPartitionsToTxnResponse>
+  | VerificationTimeout
   | IsrCheckTimer
   | FetchTimer
   | ProduceTimeout;
@@ -304,6 +323,7 @@ function initialContext(input: ReplicaInput): Ctx {
       highWatermark: Math.min(recovered.highWatermarkCheckpoint, end),
       followers: [],
       pendingProduces: [],
+      pendingVerifications: [],
       pendingIsr: null,
       fetchCorrelationId: -1,
       nextCorrelationId: 0,
@@ -398,9 +418,14 @@ export function becomeFollower(c: Ctx, e: Ev<'LeaderAndIsr'>): Outcome<Ctx> {
   const effects: Effect[] = [cancelTimer(ISR_CHECK_TIMER), cancelTimer(FETCH_TIMER)];
   for (const p of c.volatile.pendingProduces) {
     effects.push(cancelTimer(produceTimerId(p.from, p.correlationId)));
-    effects.push(produceResponse(c, p.from, p.correlationId, 'NOT_LEADER_OR_FOLLOWER', -1));
+    effects.push(answerPending(c, p, 'NOT_LEADER_OR_FOLLOWER', -1));
+  }
+  for (const v of c.volatile.pendingVerifications) {
+    effects.push(cancelTimer(verificationTimerId(v.correlationId)));
+    effects.push(produceResponse(c, v.produce.from, v.produce.correlationId, 'NOT_LEADER_OR_FOLLOWER', -1));
   }
   let next = withVolatile(c, {
+    pendingVerifications: [],
     leaderId: e.leader,
     leaderEpoch: e.leaderEpoch,
     partitionEpoch: e.partitionEpoch,
@@ -593,7 +618,7 @@ function fetchResponse(c: Ctx, e: Fetch, errorCode: ErrorCode, change: Partial<F
     errorCode,
     currentLeaderEpoch: c.volatile.leaderEpoch,
     highWatermark: c.volatile.highWatermark,
-    lastStableOffset: c.volatile.highWatermark,
+    lastStableOffset: lastStableOffset(txnStateFromLog(c.persisted.log), c.volatile.highWatermark),
     logStartOffset: 0,
     records: [],
     divergingEpoch: null,
@@ -622,7 +647,7 @@ export function onFetch(c: Ctx, e: Ev<'Fetch'>): Outcome<Ctx> {
   if (e.fetchOffset > end) {
     return { context: c, effects: [fetchResponse(c, e, 'OFFSET_OUT_OF_RANGE')], reason: 'fetch offset beyond the log end' };
   }
-  if (!isFollower) return acted(c, [fetchResponse(c, e, 'NONE', { records: readFrom(c, e.fetchOffset, c.volatile.highWatermark) })]);
+  if (!isFollower) return acted(c, [consumerFetchResponse(c, e)]);
   const [updated, effects] = onFollowerProgress(c, e.replicaId, e.fetchOffset, e.nowMs);
   const records = readFrom(updated, e.fetchOffset, end);
   return acted(updated, [...effects, fetchResponse(updated, e, 'NONE', { records })]);
@@ -732,7 +757,7 @@ function completePendingProduces(c: Ctx, _nowMs: number): [Ctx, Effect[]] {
   const effects: Effect[] = [];
   for (const p of done) {
     effects.push(cancelTimer(produceTimerId(p.from, p.correlationId)));
-    effects.push(produceResponse(c, p.from, p.correlationId, errorCode, p.baseOffset));
+    effects.push(answerPending(c, p, errorCode, p.baseOffset));
   }
   const pendingProduces = c.volatile.pendingProduces.filter((p) => p.lastOffset >= hw);
   return [withVolatile(c, { pendingProduces }), effects];
@@ -805,6 +830,12 @@ export function onProduce(c: Ctx, e: Ev<'Produce'>): Outcome<Ctx> {
   if (e.acks === -1 && c.volatile.isr.length < effectiveMinIsr(c.config)) {
     return rejectProduce(c, e, 'NOT_ENOUGH_REPLICAS', 'ISR below min.insync.replicas before append');
   }
+  return transactionalCheck(c, e, false) ?? appendProduce(c, e);
+}
+
+/** The idempotence checks, then the append (`UnifiedLog.append`). */
+function appendProduce(c: Ctx, e: Ev<'Produce'>): Outcome<Ctx> {
+  const batch = e.records;
   const check = checkProducerBatch(c.persisted.producers, batch);
   if (check.kind === 'reject') return rejectProduce(c, e, check.errorCode, check.reason);
   if (check.kind === 'duplicate') {
@@ -840,8 +871,110 @@ export function onProduceTimeout(c: Ctx, e: Ev<'ProduceTimeout'>): Outcome<Ctx> 
   const found = c.volatile.pendingProduces.find((p) => p.from === e.from && p.correlationId === e.correlationId);
   if (found === undefined) return ignore(c, 'produce already answered');
   const pendingProduces = c.volatile.pendingProduces.filter((p) => p !== found);
-  const response = produceResponse(c, found.from, found.correlationId, 'REQUEST_TIMED_OUT', -1);
+  const response = answerPending(c, found, 'REQUEST_TIMED_OUT', -1);
   return acted(withVolatile(c, { pendingProduces }), [response]);
+}
+
+// ---- Transactions (the partition side: txn-partition.ts) ---------------------------------
+
+export function verificationTimerId(correlationId: number): string {
+  return `verify/${correlationId}`;
+}
+
+/** Answer a request waiting for the HW: a Produce, or a WriteTxnMarkers. */
+function answerPending(c: Ctx, p: PendingProduce, errorCode: ErrorCode, baseOffset: number): Effect {
+  if (p.markerProducerId === undefined) return produceResponse(c, p.from, p.correlationId, errorCode, baseOffset);
+  return markerResponse(c, p.from, p.correlationId, p.markerProducerId, errorCode);
+}
+
+function markerResponse(c: Ctx, to: string, correlationId: number, producerId: number, errorCode: ErrorCode): Effect {
+  return send(to, { type: 'WriteTxnMarkersResponse', from: brokerNode(c.brokerId), correlationId, topic: c.topic, partition: c.partition, producerId, errorCode });
+}
+
+/**
+ * KIP-98/890 checks before the idempotence ones; null = go on. A transactional batch that
+ * would open a transaction is first verified with the coordinator (KIP-890 part 1), whose
+ * address the host resolves like the broker's metadata cache does.
+ */
+function transactionalCheck(c: Ctx, e: Produce, verified: boolean): Outcome<Ctx> | null {
+  // VARIANT no-partition-verification (KIP-890 part 1 off): the first write is not verified.
+  const verification = !hasVariant(c.config, 'no-partition-verification');
+  const check = checkTransactionalProduce(txnStateFromLog(c.persisted.log), e.records, { verification, verified });
+  if (check.kind === 'append') return null;
+  if (check.kind === 'reject') return rejectProduce(c, e, check.errorCode, check.reason);
+  if (e.transactionalId === null) return rejectProduce(c, e, 'INVALID_TXN_STATE', 'transactional batch without a transactional id');
+  const [next, correlationId] = nextCorrelation(c);
+  const ask = {
+    type: 'AddPartitionsToTxn' as const,
+    from: brokerNode(c.brokerId),
+    correlationId,
+    transactionalId: e.transactionalId,
+    producerId: e.records.producerId,
+    producerEpoch: e.records.producerEpoch,
+    verifyOnly: true,
+    partitions: [{ topic: c.topic, partition: c.partition }],
+  };
+  const pending = withVolatile(next, { pendingVerifications: [...next.volatile.pendingVerifications, { correlationId, produce: e }] });
+  const timer = setTimer(verificationTimerId(correlationId), c.config['request.timeout.ms'], { type: 'VerificationTimeout', correlationId } as { type: string });
+  return { context: pending, effects: [send(transactionCoordinatorOf(e.transactionalId), ask), timer], reason: 'verifying with the coordinator (KIP-890)' };
+}
+
+/** The coordinator's VerifyOnly answer: append the held Produce, or refuse it. */
+export function onAddPartitionsToTxnResponse(c: Ctx, e: Ev<'AddPartitionsToTxnResponse'>): Outcome<Ctx> {
+  const held = c.volatile.pendingVerifications.find((v) => v.correlationId === e.correlationId);
+  if (held === undefined) return ignore(c, 'not an outstanding verification');
+  const next = withVolatile(c, { pendingVerifications: c.volatile.pendingVerifications.filter((v) => v !== held) });
+  const cancel = cancelTimer(verificationTimerId(e.correlationId));
+  const error = e.results[0]?.errorCode ?? e.errorCode;
+  const produce = { ...held.produce, nowMs: e.nowMs };
+  const outcome = error === 'NONE' ? (transactionalCheck(next, produce, true) ?? appendProduce(next, produce)) : rejectProduce(next, produce, verificationError(error), `verification: ${error}`);
+  return { ...outcome, effects: [cancel, ...outcome.effects] };
+}
+
+/** What the producer is told when verification fails (`AddPartitionsToTxnManager`). */
+function verificationError(error: ErrorCode): ErrorCode {
+  if (error === 'PRODUCER_FENCED' || error === 'INVALID_PRODUCER_EPOCH') return 'INVALID_PRODUCER_EPOCH';
+  if (error === 'INVALID_TXN_STATE' || error === 'INVALID_PRODUCER_ID_MAPPING') return 'INVALID_TXN_STATE';
+  return 'NOT_ENOUGH_REPLICAS'; // the coordinator could not answer: retriable, nothing appended
+}
+
+export function onVerificationTimeout(c: Ctx, e: Ev<'VerificationTimeout'>): Outcome<Ctx> {
+  const held = c.volatile.pendingVerifications.find((v) => v.correlationId === e.correlationId);
+  if (held === undefined) return ignore(c, 'verification already answered');
+  const next = withVolatile(c, { pendingVerifications: c.volatile.pendingVerifications.filter((v) => v !== held) });
+  return rejectProduce(next, held.produce, 'NOT_ENOUGH_REPLICAS', 'verification timed out');
+}
+
+/** WriteTxnMarkers (coordinator origin): fenced by coordinator epoch, appended with acks=all. */
+export function onWriteTxnMarkers(c: Ctx, e: Ev<'WriteTxnMarkers'>): Outcome<Ctx> {
+  const check = checkMarker(txnStateFromLog(c.persisted.log), e);
+  if (check.kind === 'reject') return { context: c, effects: [markerResponse(c, e.from, e.correlationId, e.producerId, check.errorCode)], reason: check.reason };
+  if (c.volatile.isr.length < effectiveMinIsr(c.config)) {
+    return { context: c, effects: [markerResponse(c, e.from, e.correlationId, e.producerId, 'NOT_ENOUGH_REPLICAS')], reason: 'ISR below min.insync.replicas' };
+  }
+  const placed = placeBatch(check.batch, logEndOffset(c.persisted.log), c.volatile.leaderEpoch);
+  const [appended, appendEffects] = appendToLog(c, [placed]);
+  const [raised, hwEffects] = maybeIncrementHighWatermark(appended, e.nowMs);
+  const effects = [...appendEffects, ...hwEffects];
+  if (raised.volatile.highWatermark > placed.lastOffset) return acted(raised, [...effects, markerResponse(c, e.from, e.correlationId, e.producerId, 'NONE')]);
+  const pending: PendingProduce = { from: e.from, correlationId: e.correlationId, baseOffset: placed.baseOffset, lastOffset: placed.lastOffset, markerProducerId: e.producerId };
+  const next = withVolatile(raised, { pendingProduces: [...raised.volatile.pendingProduces, pending] });
+  const timer = setTimer(produceTimerId(e.from, e.correlationId), c.config['request.timeout.ms'], { type: 'ProduceTimeout', from: e.from, correlationId: e.correlationId } as { type: string });
+  return acted(next, [...effects, timer]);
+}
+
+export function rejectWriteTxnMarkers(c: Ctx, e: Ev<'WriteTxnMarkers'>): Outcome<Ctx> {
+  return { context: c, effects: [markerResponse(c, e.from, e.correlationId, e.producerId, 'NOT_LEADER_OR_FOLLOWER')], reason: 'not the leader' };
+}
+
+/** A consumer's Fetch: up to the HW, or the LSO with the AbortedTransactions under read_committed. */
+function consumerFetchResponse(c: Ctx, e: Fetch): Effect {
+  const state = txnStateFromLog(c.persisted.log);
+  const lso = lastStableOffset(state, c.volatile.highWatermark);
+  const committed = e.isolationLevel === 'read_committed';
+  const upTo = committed ? lso : c.volatile.highWatermark;
+  const aborted = committed ? abortedTransactions(state, e.fetchOffset, upTo) : [];
+  return fetchResponse(c, e, 'NONE', { records: readFrom(c, e.fetchOffset, upTo), lastStableOffset: lso, abortedTransactions: aborted });
 }
 
 // ---- Leader: ISR maintenance ---------------------------------------------------------
@@ -936,6 +1069,10 @@ export const replicaMachine = setup({
     onFetchingTimer: perform(onFetchingTimer),
     onFetchResponse: perform(onFetchResponse),
     onMetadata: perform(onMetadata),
+    onWriteTxnMarkers: perform(onWriteTxnMarkers),
+    rejectWriteTxnMarkers: perform(rejectWriteTxnMarkers),
+    onAddPartitionsToTxnResponse: perform(onAddPartitionsToTxnResponse),
+    onVerificationTimeout: perform(onVerificationTimeout),
   },
 }).createMachine({
   id: 'replica',
@@ -960,6 +1097,7 @@ export const replicaMachine = setup({
     /** Started (or restarted): waiting for the controller to say who leads. */
     unassigned: {
       on: {
+        WriteTxnMarkers: { actions: 'rejectWriteTxnMarkers' },
         Produce: { actions: 'rejectProduceNotLeader' },
         Fetch: { actions: 'rejectFetch' },
         OffsetsForLeaderEpoch: { actions: 'rejectOffsetsForLeaderEpoch' },
@@ -973,11 +1111,15 @@ export const replicaMachine = setup({
         OffsetsForLeaderEpoch: { actions: 'onOffsetsForLeaderEpoch' },
         IsrCheckTimer: { actions: 'onIsrCheck' },
         AlterPartitionResponse: { actions: 'onAlterPartitionResponse' },
+        WriteTxnMarkers: { actions: 'onWriteTxnMarkers' },
+        AddPartitionsToTxnResponse: { actions: 'onAddPartitionsToTxnResponse' },
+        VerificationTimeout: { actions: 'onVerificationTimeout' },
       },
     },
     follower: {
       initial: 'fetching',
       on: {
+        WriteTxnMarkers: { actions: 'rejectWriteTxnMarkers' },
         Produce: { actions: 'rejectProduceNotLeader' },
         Fetch: { actions: 'rejectFetch' },
         OffsetsForLeaderEpoch: { actions: 'rejectOffsetsForLeaderEpoch' },

@@ -19,7 +19,7 @@ export type MicroOp = SendInvokeOp | SendCompletionOp | PollInvokeOp | PollCompl
 export interface ClientEvent {
   readonly process: Process;
   readonly type: 'invoke' | 'ok' | 'fail' | 'info';
-  readonly f: 'send' | 'poll';
+  readonly f: 'send' | 'poll' | 'txn' | 'assign' | 'subscribe';
   readonly value: readonly MicroOp[];
   /** Why the operation failed or is indeterminate (a Kafka error name, or 'timeout'). */
   readonly error?: string;

@@ -102,6 +102,8 @@ export interface FetchResponse extends Header, PartitionRef {
   readonly records: readonly LogBatch[];
   /** Set when the fetcher's log diverges: it must truncate and fetch again. */
   readonly divergingEpoch: EpochEndOffset | null;
+  /** read_committed: the aborted transactions in the returned range (`.txnindex`), else empty or absent. */
+  readonly abortedTransactions?: readonly { readonly producerId: number; readonly firstOffset: number }[];
 }
 
 // ---- OffsetsForLeaderEpoch (KIP-101, KIP-279, KIP-320) ------------------------------------

@@ -166,6 +166,15 @@ export type TxnMessage =
   | TxnOffsetCommit
   | TxnOffsetCommitResponse;
 
+/**
+ * The address a partition leader sends its KIP-890 verification to: the host resolves it
+ * to the broker currently leading `__transaction_state`'s partition for the id, as a
+ * broker resolves it from its metadata cache.
+ */
+export function transactionCoordinatorOf(transactionalId: string): string {
+  return `txn-coordinator-of:${transactionalId}`;
+}
+
 /** Kafka's internal topics. */
 export const TRANSACTION_STATE_TOPIC = '__transaction_state';
 export const CONSUMER_OFFSETS_TOPIC = '__consumer_offsets';
