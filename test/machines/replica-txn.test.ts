@@ -59,7 +59,7 @@ describe('replica: transactional produce, markers, read_committed', () => {
     expect(markerOf(r.s.context.persisted.log[2]!)).toEqual({ type: 'ABORT', coordinatorEpoch: 3 });
     r = deliver(r.s, readCommitted);
     expect(r.sent[0]).toMatchObject({ lastStableOffset: 3, abortedTransactions: [{ producerId: 7, firstOffset: 0 }] });
-    expect((r.sent[0] as { records: unknown[] }).records.length).toBe(3);
+    expect((r.sent[0] as unknown as { records: unknown[] }).records.length).toBe(3);
     r = deliver(r.s, { ...readCommitted, isolationLevel: 'read_uncommitted' });
     expect(r.sent[0]).toMatchObject({ abortedTransactions: [] });
     r = deliver(r.s, marker(7, true, 2));
