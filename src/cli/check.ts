@@ -1,8 +1,10 @@
 /**
- * `kafka-oracle check [--seed N] [--runs N] [--only PATTERN] [--json]`: the main job. Runs
+ * `kafka-oracle check [--seed N] [--runs N] [--shrink N] [--only PATTERN] [--json]`: the main job. Runs
  * the guarantee × configuration matrix (src/sim/matrix.ts) on the simulated cluster with
  * fast-check, shrinks every failure, and prints a summary table (or `{"rows": [...]}` with
  * --json) and each counterexample as numbered readable steps with its seed and path.
+ * `--runs N` replaces every row's number of histories; `--shrink N` bounds the histories
+ * shrinking may spend on one counterexample (default 300).
  * Exit 0 when every verdict matches its expectation, 1 otherwise, 2 on bad usage.
  */
 import { InputError } from '../core/assert.ts';
@@ -18,14 +20,15 @@ export const DEFAULT_SEED = 20261121;
 interface Options {
   seed: number;
   runs: number | undefined;
+  shrink: number | undefined;
   only: RegExp | undefined;
   json: boolean;
 }
 
-const USAGE = 'usage: kafka-oracle check [--seed N] [--runs N] [--only PATTERN] [--json]';
+const USAGE = 'usage: kafka-oracle check [--seed N] [--runs N] [--shrink N] [--only PATTERN] [--json]';
 
 export function parseCheckArgs(args: readonly string[]): Options {
-  const options: Options = { seed: DEFAULT_SEED, runs: undefined, only: undefined, json: false };
+  const options: Options = { seed: DEFAULT_SEED, runs: undefined, shrink: undefined, only: undefined, json: false };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
     const value = (): string => {
@@ -36,6 +39,7 @@ export function parseCheckArgs(args: readonly string[]): Options {
     if (arg === '--json') options.json = true;
     else if (arg === '--seed') options.seed = integer(arg, value());
     else if (arg === '--runs') options.runs = integer(arg, value(), 1);
+    else if (arg === '--shrink') options.shrink = integer(arg, value());
     else if (arg === '--only') options.only = pattern(value());
     else throw new InputError(`unknown option '${arg}' (${USAGE})`);
   }
@@ -77,6 +81,7 @@ export const command: Command = {
       const result = checkRow(row, {
         seed: options.seed,
         runs: options.runs,
+        ...(options.shrink === undefined ? {} : { shrinkHistories: options.shrink }),
         roles: machineRoles,
         onHistory: (done, total) => {
           if (io.isTty && done % 10 === 0) io.status(progressLine(index, rows.length, row, done, total));

@@ -39,6 +39,8 @@ export interface CheckOptions {
   /** Overrides the row's own number of histories. */
   readonly runs?: number;
   readonly roles: Roles;
+  /** Histories shrinking may spend after the first failure (default SHRINK_HISTORIES). */
+  readonly shrinkHistories?: number;
   /** Called after every history (progress display). */
   readonly onHistory?: (done: number, total: number) => void;
 }
@@ -51,12 +53,12 @@ export function brokersOf(row: MatrixRow): number {
 }
 
 /** The property fast-check checks for a row: a history violates none of the guarantee's invariants. */
-export function rowProperty(row: MatrixRow, roles: Roles, onResult: (result: HistoryResult, shrinking: boolean) => void): fc.IProperty<[Step[]]> {
+export function rowProperty(row: MatrixRow, roles: Roles, onResult: (result: HistoryResult, shrinking: boolean) => void, shrinkHistories = SHRINK_HISTORIES): fc.IProperty<[Step[]]> {
   const g = guarantee(row.guarantee);
   let failures = 0;
   let afterFailure = 0;
   return fc.property(scenarioArbitrary(row.budget, brokersOf(row)), (steps) => {
-    if (failures > 0 && ++afterFailure > SHRINK_HISTORIES) return true;
+    if (failures > 0 && ++afterFailure > shrinkHistories) return true;
     const result = runHistory(steps, { config: row.config, budget: row.budget, roles, judge: g.invariants });
     onResult(result, failures > 0);
     if (result.violations.length === 0) return true;
@@ -75,7 +77,7 @@ export function checkRow(row: MatrixRow, options: CheckOptions): RowResult {
     histories++;
     for (const name of g.sometimes) if (result.reached.has(name)) sometimes[name] = (sometimes[name] ?? 0) + 1;
     options.onHistory?.(histories, total);
-  });
+  }, options.shrinkHistories);
   const details = fc.check(property, { seed: options.seed, numRuns: total });
   if (!details.failed || details.counterexample === null) return { row, verdict: 'holds', histories, sometimes };
   const [steps] = details.counterexample;
