@@ -14,7 +14,6 @@
  * recovery kept.
  */
 import { assert, unreachable } from '../core/assert.ts';
-import { LogicalClock } from '../core/clock.ts';
 import { Prng, type Chooser } from '../core/prng.ts';
 import type { Effect } from '../machines/effects.ts';
 import type { ClientEvent } from '../protocol/client.ts';
@@ -25,6 +24,7 @@ import type { ReplicaView, WorldView } from '../../model/view.ts';
 import { BrokerStorage } from './broker-storage.ts';
 import { HistoryRecorder } from './history.ts';
 import { type Envelope, Network } from './network.ts';
+import { TimerQueue } from './timers.ts';
 import { PRODUCER, type Roles, type Hosted, type Slot, TOPIC, PARTITION, brokerName } from './roles.ts';
 import { FAILOVER_MS_MAX, type FaultBudget, type Step, TARGET_LEADER } from './scenario.ts';
 
@@ -60,7 +60,7 @@ interface BrokerHost {
 }
 
 export class World {
-  readonly clock = new LogicalClock<TimerPayload>();
+  readonly clock = new TimerQueue<TimerPayload>();
   readonly network = new Network<ProtocolMessage>();
   readonly history = new HistoryRecorder();
   readonly ledger = new Ledger();
@@ -155,7 +155,7 @@ export class World {
   /** Perform the next message delivery or timer due at or before `until`; false if none. */
   nextEvent(until: number): boolean {
     const envelope = this.network.next();
-    const timer = this.clock.pending()[0];
+    const timer = this.clock.peek();
     const messageAt = envelope?.deliverAt ?? Infinity;
     const timerAt = timer?.deadlineMs ?? Infinity;
     if (Math.min(messageAt, timerAt) > until) return false;
@@ -172,7 +172,7 @@ export class World {
     if (timer === undefined) return false;
     const { node, slot, event } = timer.payload;
     const fired = { ...event, nowMs: this.now() } as { readonly type: string };
-    this.dispatch(node, slot, fired, `timer ${timer.payload.id}`);
+    this.dispatch(node, slot, fired, this.options.trace ? `timer ${timer.payload.id}` : '');
     return true;
   }
 
@@ -191,7 +191,7 @@ export class World {
     const process = this.nextValue++;
     const value = `v${process}`;
     this.ledger.recordSend(value);
-    this.dispatch(PRODUCER, 'main', this.options.roles.sendEvent(value, process, this.now()), `app sends ${value}`);
+    this.dispatch(PRODUCER, 'main', this.options.roles.sendEvent(value, process, this.now()), this.options.trace ? `app sends ${value}` : '');
     return true;
   }
 
@@ -281,7 +281,8 @@ export class World {
   private deliver(envelope: Envelope<ProtocolMessage>, how = ''): void {
     const event = { ...envelope.message, nowMs: this.now() };
     const slot = envelope.to.startsWith('broker-') ? this.options.roles.brokerSlot(event.type) : 'main';
-    this.dispatch(envelope.to, slot, event, `${how === '' ? '' : how + ' '}${describeEnvelope(envelope)}`);
+    const cause = this.options.trace ? `${how === '' ? '' : how + ' '}${describeEnvelope(envelope)}` : '';
+    this.dispatch(envelope.to, slot, event, cause);
   }
 
   /** Step the machine of `node` with `event` and carry out its effects (a down node ignores it). */
