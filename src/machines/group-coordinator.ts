@@ -279,9 +279,8 @@ function writeLog(c: Ctx, groupId: string, record: RecordToWrite, purpose: Group
       partitionLeaderEpoch: -1,
       producerId: record.producer?.producerId ?? -1,
       producerEpoch: record.producer?.producerEpoch ?? -1,
-      // Kafka's coordinator writes transactional offsets with sequence -1 (it does not
-      // de-duplicate them); we use 0 since the replica asks for a sequence with an id.
-      baseSequence: record.producer === null ? -1 : 0,
+      // A coordinator-origin append: no sequence (the replica checks only the epoch).
+      baseSequence: -1,
       isTransactional: record.producer !== null,
       isControl: false,
       records: [{ key: record.key, value: record.value }],

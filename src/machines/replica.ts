@@ -54,6 +54,7 @@ import {
   CONTROLLER,
   NO_LEADER,
   UNDEFINED_EPOCH,
+  brokerIdOf,
   brokerNode,
 } from '../protocol/messages.ts';
 import type { TopicPartition } from '../protocol/storage.ts';
@@ -826,7 +827,7 @@ export function rejectProduceNotLeader(c: Ctx, e: Ev<'Produce'>): Outcome<Ctx> {
 export function onProduce(c: Ctx, e: Ev<'Produce'>): Outcome<Ctx> {
   const batch = e.records;
   if (batch.records.length === 0 || batch.isControl) return rejectProduce(c, e, 'INVALID_RECORD', 'empty or control batch');
-  if (batch.producerId >= 0 && batch.baseSequence < 0) return rejectProduce(c, e, 'INVALID_RECORD', 'producer id without sequence');
+  if (batch.producerId >= 0 && batch.baseSequence < 0 && !isCoordinatorOrigin(e)) return rejectProduce(c, e, 'INVALID_RECORD', 'producer id without sequence');
   if (e.acks === -1 && c.volatile.isr.length < effectiveMinIsr(c.config)) {
     return rejectProduce(c, e, 'NOT_ENOUGH_REPLICAS', 'ISR below min.insync.replicas before append');
   }
@@ -836,7 +837,8 @@ export function onProduce(c: Ctx, e: Ev<'Produce'>): Outcome<Ctx> {
 /** The idempotence checks, then the append (`UnifiedLog.append`). */
 function appendProduce(c: Ctx, e: Ev<'Produce'>): Outcome<Ctx> {
   const batch = e.records;
-  const check = checkProducerBatch(c.persisted.producers, batch);
+  // A coordinator's own append (transactional offsets) is not sequence-checked.
+  const check = isCoordinatorOrigin(e) ? ({ kind: 'append' } as const) : checkProducerBatch(c.persisted.producers, batch);
   if (check.kind === 'reject') return rejectProduce(c, e, check.errorCode, check.reason);
   if (check.kind === 'duplicate') {
     // Answered with the original offsets, but still only once the HW passes them.
@@ -876,6 +878,15 @@ export function onProduceTimeout(c: Ctx, e: Ev<'ProduceTimeout'>): Outcome<Ctx> 
 }
 
 // ---- Transactions (the partition side: txn-partition.ts) ---------------------------------
+
+/**
+ * A Produce from a broker is a coordinator's internal append (Kafka's
+ * `AppendOrigin.COORDINATOR`: the group coordinator's transactional offset commits): its
+ * batches carry the producer's id and epoch without sequence numbers.
+ */
+function isCoordinatorOrigin(e: Produce): boolean {
+  return brokerIdOf(e.from) >= 0;
+}
 
 export function verificationTimerId(correlationId: number): string {
   return `verify/${correlationId}`;

@@ -1,30 +1,24 @@
 /**
  * A tiny in-test router for the transaction machines: a transaction coordinator on
- * broker 0 writing to a real replica machine of `__transaction_state-0` (RF 1), data
- * partitions on broker 1 hosted by `PartitionHost` (the partition side of transactions,
- * txn-partition.ts, over an in-memory log: produce with KIP-890 verification, markers,
- * read_committed fetch), and an optional group coordinator on broker 0 with its own
- * `__consumer_offsets-0` replica. The test is the client (node `client`, or any other name
- * it sends from): it sends requests, the router delivers FIFO, and it can hold messages
- * back (a delayed network) and fire timers by advancing the clock.
+ * broker 0 writing to a real replica machine of `__transaction_state-0` (RF 1); data
+ * partitions as real replica machines (RF 1) on broker 1, so produce verification (KIP-890),
+ * markers and read_committed run through the replica's own handlers; and optionally a group
+ * coordinator on broker 0 over its replica of `__consumer_offsets-0`, told of markers there
+ * by `TxnMarkerWritten` as the host contract says. Clients are the test itself (any node
+ * name: responses land in `inbox`) or hosted client machines (`clients`). Delivery is FIFO;
+ * the test can hold messages back (a delayed network), drop them, and fire timers by
+ * advancing the clock. `txn-coordinator-of:<id>` resolves to the one coordinator, and any
+ * broker answers Metadata (the brokers' metadata cache).
  */
 import type { AnyStateMachine } from 'xstate';
 import type { ClusterConfig } from '../../src/protocol/config.ts';
-import { hasVariant } from '../../src/protocol/config.ts';
-import { type LogBatch, placeBatch } from '../../src/protocol/log.ts';
+import type { LogBatch } from '../../src/protocol/log.ts';
 import type { ProtocolMessage } from '../../src/protocol/messages.ts';
 import { CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from '../../src/protocol/txn-messages.ts';
 import type { Effect } from '../../src/machines/effects.ts';
 import { emptyPersisted, replicaMachine, type ReplicaContext } from '../../src/machines/replica.ts';
 import { start, step } from '../../src/machines/step.ts';
-import {
-  abortedTransactions,
-  checkMarker,
-  checkTransactionalProduce,
-  lastStableOffset,
-  markerOf,
-  txnStateFromLog,
-} from '../../src/machines/txn-partition.ts';
+import { lastStableOffset, markerOf, txnStateFromLog } from '../../src/machines/txn-partition.ts';
 import { txnCoordinatorMachine, type TxnCoordinatorContext } from '../../src/machines/txn-coordinator.ts';
 import { groupCoordinatorMachine, type GroupCoordinatorContext } from '../../src/machines/group-coordinator.ts';
 
@@ -52,29 +46,34 @@ export type Outgoing = ProtocolMessage extends infer M ? (M extends ProtocolMess
 export const COORDINATOR_BROKER = 0;
 export const DATA_BROKER = 1;
 
-/** One data partition's leader: the partition side of transactions over an in-memory log. */
-export class PartitionHost {
-  log: LogBatch[] = [];
-  private pending = new Map<number, Extract<ProtocolMessage, { type: 'Produce' }>>();
-  private static nextCorrelationId = 0;
-
-  /** Called after a marker is appended (the host's `TxnMarkerWritten` for `__consumer_offsets`). */
-  onMarker: ((producerId: number, committed: boolean) => void) | null = null;
-
+/** A read-only view of a partition hosted by a real replica machine (RF 1, so HW = LEO). */
+export class PartitionView {
   constructor(
+    private readonly world: TxnWorld,
     readonly topic: string,
     readonly partition: number,
-    readonly config: ClusterConfig,
-    readonly brokerId = DATA_BROKER,
+    readonly brokerId: number,
   ) {}
 
-  get logEndOffset(): number {
-    return this.log.length === 0 ? 0 : (this.log.at(-1) as LogBatch).lastOffset + 1;
+  get slotName(): string {
+    return `replica:${this.topic}-${this.partition}`;
   }
 
-  /** RF 1: everything appended is committed. */
+  private get context(): ReplicaContext {
+    return this.world.slot(this.slotName).snapshot.context as ReplicaContext;
+  }
+
+  get log(): readonly LogBatch[] {
+    return this.context.persisted.log;
+  }
+
+  get logEndOffset(): number {
+    const last = this.log.at(-1);
+    return last === undefined ? 0 : last.lastOffset + 1;
+  }
+
   get lastStableOffset(): number {
-    return lastStableOffset(txnStateFromLog(this.log), this.logEndOffset);
+    return lastStableOffset(txnStateFromLog(this.log), this.context.volatile.highWatermark);
   }
 
   values(): string[] {
@@ -87,81 +86,6 @@ export class PartitionHost {
       return m === null ? [] : [`${m.type}:${b.producerId}/${b.producerEpoch}@${m.coordinatorEpoch}`];
     });
   }
-
-  handle(message: ProtocolMessage): Envelope[] {
-    switch (message.type) {
-      case 'Produce':
-        return this.produce(message, false);
-      case 'AddPartitionsToTxnResponse':
-        return this.verified(message);
-      case 'WriteTxnMarkers': {
-        const check = checkMarker(txnStateFromLog(this.log), message);
-        if (check.kind === 'append') {
-          this.append(check.batch);
-          this.onMarker?.(message.producerId, message.transactionResult);
-        }
-        const errorCode = check.kind === 'append' ? 'NONE' : check.errorCode;
-        return [{ to: message.from, message: { type: 'WriteTxnMarkersResponse', from: this.node, correlationId: message.correlationId, topic: this.topic, partition: this.partition, producerId: message.producerId, errorCode } }];
-      }
-      case 'Metadata':
-        return [{ to: message.from, message: { type: 'MetadataResponse', from: this.node, correlationId: message.correlationId, topic: this.topic, partition: this.partition, errorCode: 'NONE', leaderId: this.brokerId, leaderEpoch: 0 } }];
-      case 'Fetch': {
-        const state = txnStateFromLog(this.log);
-        const committed = message.isolationLevel === 'read_committed';
-        const upper = committed ? this.lastStableOffset : this.logEndOffset;
-        const records = this.log.filter((b) => b.lastOffset >= message.fetchOffset && b.baseOffset < upper);
-        return [{ to: message.from, message: { type: 'FetchResponse', from: this.node, correlationId: message.correlationId, topic: this.topic, partition: this.partition, errorCode: 'NONE', currentLeaderEpoch: 0, highWatermark: this.logEndOffset, lastStableOffset: this.lastStableOffset, logStartOffset: 0, records, divergingEpoch: null, abortedTransactions: committed ? abortedTransactions(state, message.fetchOffset, upper) : [] } as ProtocolMessage }];
-      }
-      default:
-        return [];
-    }
-  }
-
-  private get node(): string {
-    return `broker-${this.brokerId}`;
-  }
-
-  private produce(message: Extract<ProtocolMessage, { type: 'Produce' }>, verified: boolean): Envelope[] {
-    const verification = !hasVariant(this.config, 'no-partition-verification');
-    const check = checkTransactionalProduce(txnStateFromLog(this.log), message.records, { verification, verified });
-    if (check.kind === 'reject') return [this.produceResponse(message, check.errorCode, -1)];
-    if (check.kind === 'verify') {
-      const correlationId = PartitionHost.nextCorrelationId++;
-      this.pending.set(correlationId, message);
-      const ask: ProtocolMessage = {
-        type: 'AddPartitionsToTxn',
-        from: this.node,
-        correlationId,
-        transactionalId: message.transactionalId ?? '',
-        producerId: message.records.producerId,
-        producerEpoch: message.records.producerEpoch,
-        verifyOnly: true,
-        partitions: [{ topic: this.topic, partition: this.partition }],
-      };
-      return [{ to: `broker-${COORDINATOR_BROKER}`, message: ask }];
-    }
-    const placed = this.append(message.records);
-    return [this.produceResponse(message, 'NONE', placed.baseOffset)];
-  }
-
-  private verified(message: Extract<ProtocolMessage, { type: 'AddPartitionsToTxnResponse' }>): Envelope[] {
-    const produce = this.pending.get(message.correlationId);
-    if (produce === undefined) return [];
-    this.pending.delete(message.correlationId);
-    const errorCode = message.results[0]?.errorCode ?? message.errorCode;
-    if (errorCode !== 'NONE') return [this.produceResponse(produce, errorCode === 'PRODUCER_FENCED' ? 'INVALID_PRODUCER_EPOCH' : 'INVALID_TXN_STATE', -1)];
-    return this.produce(produce, true);
-  }
-
-  private append(batch: LogBatch): LogBatch {
-    const placed = placeBatch(batch, this.logEndOffset, 0);
-    this.log = [...this.log, placed];
-    return placed;
-  }
-
-  private produceResponse(message: Extract<ProtocolMessage, { type: 'Produce' }>, errorCode: any, baseOffset: number): Envelope {
-    return { to: message.from, message: { type: 'ProduceResponse', from: this.node, correlationId: message.correlationId, topic: this.topic, partition: this.partition, errorCode, baseOffset } };
-  }
 }
 
 export class TxnWorld {
@@ -172,7 +96,7 @@ export class TxnWorld {
   inbox: Envelope[] = [];
   timers: Timer[] = [];
   slots: Slot[] = [];
-  partitions: PartitionHost[] = [];
+  partitions: PartitionView[] = [];
   /** Messages matching this are held back instead of delivered. */
   holdIf: ((e: Envelope) => boolean) | null = null;
   /** Machines hosted for clients: node -> slot name. */
@@ -184,7 +108,7 @@ export class TxnWorld {
     topics: readonly { topic: string; partition: number }[] = [{ topic: 't', partition: 0 }],
     groups = false,
   ) {
-    this.bootReplica(TRANSACTION_STATE_TOPIC);
+    this.bootReplica(TRANSACTION_STATE_TOPIC, 0, COORDINATOR_BROKER);
     this.boot('txn-coordinator', txnCoordinatorMachine, {
       config,
       brokerId: COORDINATOR_BROKER,
@@ -193,32 +117,37 @@ export class TxnWorld {
       offsetsTopicPartitions: 1,
       bootstrapBrokers: [DATA_BROKER],
     });
-    for (const p of topics) this.partitions.push(new PartitionHost(p.topic, p.partition, config));
+    for (const p of topics) {
+      this.bootReplica(p.topic, p.partition, DATA_BROKER);
+      this.partitions.push(new PartitionView(this, p.topic, p.partition, DATA_BROKER));
+    }
     if (groups) this.bootGroups();
   }
 
-  /** A group coordinator on broker 0 over `__consumer_offsets-0` (a PartitionHost). */
+  /** A group coordinator on broker 0 over its replica of `__consumer_offsets-0`. */
   bootGroups(): void {
-    const offsets = new PartitionHost(CONSUMER_OFFSETS_TOPIC, 0, this.config, COORDINATOR_BROKER);
-    offsets.onMarker = (producerId, committed) => {
-      if (this.slots.some((s) => s.name === 'group-coordinator')) this.dispatch('group-coordinator', { type: 'TxnMarkerWritten', producerId, committed });
-    };
-    this.partitions.push(offsets);
+    this.bootReplica(CONSUMER_OFFSETS_TOPIC, 0, COORDINATOR_BROKER);
+    this.partitions.push(new PartitionView(this, CONSUMER_OFFSETS_TOPIC, 0, COORDINATOR_BROKER));
     this.boot('group-coordinator', groupCoordinatorMachine, { config: this.config, brokerId: COORDINATOR_BROKER, offsetsPartition: 0, offsetsTopicPartitions: 1 });
   }
 
   electGroups(coordinatorEpoch: number): void {
-    this.dispatch('group-coordinator', { type: 'GroupCoordinatorElected', coordinatorEpoch, log: this.partition(CONSUMER_OFFSETS_TOPIC, 0).log });
+    this.dispatch('group-coordinator', { type: 'GroupCoordinatorElected', coordinatorEpoch, log: [...this.partition(CONSUMER_OFFSETS_TOPIC, 0).log] });
   }
 
-  bootReplica(topic: string, recovered = emptyPersisted()): void {
-    this.slots = this.slots.filter((s) => s.name !== `replica:${topic}`);
-    this.boot(`replica:${topic}`, replicaMachine, { config: this.config, brokerId: COORDINATOR_BROKER, incarnationId: 1, topic, partition: 0, recovered });
-    this.dispatch(`replica:${topic}`, {
-      type: 'LeaderAndIsr', from: 'controller', incarnationId: 1, topic, partition: 0, leader: COORDINATOR_BROKER,
-      leaderEpoch: 0, isr: [COORDINATOR_BROKER], elr: [], partitionEpoch: 0, replicas: [COORDINATOR_BROKER],
+  /** A leader replica (RF 1) of topic-partition on `brokerId`. */
+  bootReplica(topic: string, partition: number, brokerId: number, recovered = emptyPersisted()): void {
+    const name = `replica:${topic}-${partition}`;
+    this.replicaBroker.set(name, brokerId);
+    this.boot(name, replicaMachine, { config: this.config, brokerId, incarnationId: 1, topic, partition, recovered });
+    this.dispatch(name, {
+      type: 'LeaderAndIsr', from: 'controller', incarnationId: 1, topic, partition, leader: brokerId,
+      leaderEpoch: 0, isr: [brokerId], elr: [], partitionEpoch: 0, replicas: [brokerId],
     });
   }
+
+  /** Which broker hosts each replica slot. */
+  replicaBroker = new Map<string, number>();
 
   boot(name: string, machine: AnyStateMachine, input: unknown): void {
     const slot: Slot = { name, machine, snapshot: null };
@@ -243,10 +172,10 @@ export class TxnWorld {
   }
 
   txnLog(): LogBatch[] {
-    return [...(this.slot(`replica:${TRANSACTION_STATE_TOPIC}`).snapshot.context as ReplicaContext).persisted.log];
+    return [...(this.slot(`replica:${TRANSACTION_STATE_TOPIC}-0`).snapshot.context as ReplicaContext).persisted.log];
   }
 
-  partition(topic = 't', partition = 0): PartitionHost {
+  partition(topic = 't', partition = 0): PartitionView {
     const p = this.partitions.find((x) => x.topic === topic && x.partition === partition);
     if (p === undefined) throw new Error(`no partition ${topic}-${partition}`);
     return p;
@@ -328,38 +257,34 @@ export class TxnWorld {
       return;
     }
     const slotName = this.route(e);
-    if (slotName === 'partition') {
-      const m = e.message as { topic?: string; partition?: number };
-      // A verification answer has no partition: the host that asked recognises it.
-      const hosts = m.topic === undefined ? this.partitions : this.partitions.filter((p) => p.topic === m.topic && p.partition === m.partition);
-      for (const host of hosts) for (const out of host.handle(e.message)) this.queue.push(out);
-      return;
-    }
     if (slotName === null) {
       this.inbox.push(e);
       return;
     }
-    if (!this.slots.some((s) => s.name === slotName)) return; // crashed
+    if (!this.slots.some((s) => s.name === slotName)) return; // crashed, or not hosted
     this.dispatch(slotName, e.message as never);
   }
 
-  /** Which machine on the receiving node handles the message (what a host must know). */
-  route(e: Envelope): string | 'partition' | null {
+  /** Which machine handles the message (what a host must know). */
+  route(e: Envelope): string | null {
     const m = e.message;
     const client = this.clients.get(e.to);
     if (client !== undefined) return client;
-    if (e.to === `broker-${DATA_BROKER}`) return 'partition';
-    const hostsPartitions = ['Produce', 'WriteTxnMarkers', 'Fetch', 'Metadata'];
-    if (e.to !== `broker-${COORDINATOR_BROKER}`) return null;
-    const topic = 'topic' in m ? m.topic : null;
-    if (topic === TRANSACTION_STATE_TOPIC) {
-      return m.type === 'ProduceResponse' ? 'txn-coordinator' : `replica:${TRANSACTION_STATE_TOPIC}`;
-    }
-    if (topic !== null && hostsPartitions.includes(m.type) && this.partitions.some((p) => p.topic === topic)) return 'partition';
+    if (e.to.startsWith('txn-coordinator-of:')) return 'txn-coordinator'; // one coordinator here
+    const broker = /^broker-(\d+)$/.exec(e.to);
+    if (broker === null) return null;
+    const brokerId = Number(broker[1]);
+    const tp = 'topic' in m ? { topic: m.topic, partition: m.partition } : m.type === 'AddPartitionsToTxnResponse' ? m.results[0] ?? null : null;
+    const replica = tp === null ? null : `replica:${tp.topic}-${tp.partition}`;
+    const hosted = replica !== null && this.replicaBroker.get(replica) === brokerId;
+    // Any broker answers Metadata (its metadata cache): hand it to the partition's leader.
+    if (m.type === 'Metadata') return replica;
+    if (m.type === 'ProduceResponse' && tp?.topic === TRANSACTION_STATE_TOPIC) return 'txn-coordinator';
+    if (m.type === 'ProduceResponse' && tp?.topic === CONSUMER_OFFSETS_TOPIC) return 'group-coordinator';
+    if (['Produce', 'Fetch', 'WriteTxnMarkers', 'AddPartitionsToTxnResponse'].includes(m.type)) return hosted ? replica : null;
     const group = ['JoinGroup', 'SyncGroup', 'Heartbeat', 'LeaveGroup', 'OffsetCommit', 'OffsetFetch', 'TxnOffsetCommit'];
-    if (group.includes(m.type) || (m.type === 'ProduceResponse' && topic === CONSUMER_OFFSETS_TOPIC)) return 'group-coordinator';
-    if (m.type === 'FindCoordinator' && m.keyType === 0) return 'group-coordinator';
-    if (m.type === 'AddPartitionsToTxnResponse') return 'partition';
+    if (brokerId !== COORDINATOR_BROKER) return null;
+    if (group.includes(m.type) || (m.type === 'FindCoordinator' && m.keyType === 0)) return 'group-coordinator';
     return 'txn-coordinator';
   }
 
@@ -379,8 +304,16 @@ export class TxnWorld {
         case 'client':
           this.history.push(effect.event);
           break;
-        case 'storage':
-          break; // the replica's own persisted log is the disk here
+        case 'storage': {
+          // The replica's persisted log is the disk here. A marker appended to
+          // __consumer_offsets completes the group coordinator's pending offsets.
+          const c = effect.command;
+          const marker = c.type === 'append' && c.topicPartition.topic === CONSUMER_OFFSETS_TOPIC ? markerOf(c.batch) : null;
+          if (marker !== null && c.type === 'append' && this.slots.some((x) => x.name === 'group-coordinator')) {
+            this.dispatch('group-coordinator', { type: 'TxnMarkerWritten', producerId: c.batch.producerId, committed: marker.type === 'COMMIT' });
+          }
+          break;
+        }
       }
     }
   }
