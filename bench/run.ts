@@ -8,6 +8,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   codec: async () => import('./codec.ts'),
   oracle: async () => import('./oracle.ts'),
   storage: async () => import('./storage.ts'),
+  machines: async () => import('./machines.ts'),
 };
 
 async function main(argv: string[]): Promise<number> {
