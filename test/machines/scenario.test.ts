@@ -147,3 +147,61 @@ function rf3WithMinIsr1(): ClusterConfig {
   return { ...DEFAULT_CONFIG, 'replication.factor': 3, 'min.insync.replicas': 1 };
 }
 
+
+/**
+ * KAFKA-7128 (the KIP-320 ISR-join rule; Vanlightly's LESO guard), four replicas:
+ * 1. Broker 2 is cut off from the leader 0 until it leaves the ISR: ISR {0, 1, 3}.
+ * 2. m0 is committed (acks=all) by {0, 1, 3}, but the FetchResponses carrying the new HW
+ *    are lost: 1 and 3 still have HW 0.
+ * 3. 0 crashes; 1 leads epoch 1 with ISR {1, 3}. 3's traffic with 1 is held, so 1 does not
+ *    know 3's position and its HW stays at its own stale 0.
+ * 4. 2 (empty log) fetches at offset 0 = that HW, and never receives data. With
+ *    `no-isr-join-epoch-check` it joins the ISR although it lacks m0 (epoch 1 starts at 1).
+ * 5. 1 crashes. The controller elects the first ISR member in replica order: 2 with the
+ *    variant (the acknowledged m0 is lost), 3 today (m0 survives).
+ */
+function kafka7128(config: ClusterConfig): { world: World; acked: string[]; isr: number[] } {
+  const replicas = [0, 1, 2, 3];
+  const world = new World(config, replicas, [{ topic: 't', partition: 0, replicas }]);
+  world.advance(1);
+  expect(world.leaderOf()).toBe(0);
+  const between = (a: number, b: number) => (e: Envelope) =>
+    (toBroker(a)(e) && fromBroker(b)(e)) || (toBroker(b)(e) && fromBroker(a)(e));
+  world.advance(46_000, between(0, 2)); // 2 stops fetching: the leader shrinks the ISR
+  expect(world.controller().partitions[0].isr).toEqual([0, 1, 3]);
+  world.send(0, 'm0');
+  const acked0 = () => world.history.some((h) => h.type === 'ok');
+  const hwCarrier = (e: Envelope) => e.message.type === 'FetchResponse' && fromBroker(0)(e) && world.replica(0).volatile.highWatermark === 1;
+  expect(world.runUntil(acked0, (e) => between(0, 2)(e) || hwCarrier(e))).toBe(true);
+  world.drop(fromBroker(0));
+  expect([world.replica(1).volatile.highWatermark, world.replica(3).volatile.highWatermark]).toEqual([0, 0]);
+  world.crash(0);
+  const held = (e: Envelope) => between(1, 3)(e) || (e.message.type === 'FetchResponse' && toBroker(2)(e));
+  expect(world.runUntil(() => world.leaderOf() === 1, held)).toBe(true);
+  world.advance(3000, held);
+  const isr = [...world.controller().partitions[0].isr];
+  world.crash(1);
+  expect(world.runUntil(() => world.leaderOf() !== 1 && world.leaderOf() >= 0)).toBe(true);
+  world.advance(3000);
+  const acked = world.history.filter((h) => h.type === 'ok').map((h) => String((h.value[0] as readonly unknown[])[2]));
+  return { world, acked, isr };
+}
+
+describe('scenario: KAFKA-7128 ISR join before the leader epoch start', () => {
+  it('today: the empty follower cannot join; after the leader crash m0 survives on the new leader', () => {
+    const { world, acked, isr } = kafka7128({ ...rf3WithMinIsr1(), 'replication.factor': 4 });
+    expect(acked).toEqual(['0,m0']);
+    expect(isr).toEqual([1, 3]);
+    expect(world.leaderOf()).toBe(3);
+    expect(values(world.replica(3))).toEqual(['m0']);
+  });
+
+  it('variant no-isr-join-epoch-check: the empty follower joins, is elected, and m0 is lost', () => {
+    const { world, acked, isr } = kafka7128({ ...rf3WithMinIsr1(), 'replication.factor': 4, variant: 'no-isr-join-epoch-check' });
+    expect(acked).toEqual(['0,m0']);
+    expect(isr).toEqual([1, 2, 3]);
+    expect(world.leaderOf()).toBe(2);
+    expect(values(world.replica(2))).toEqual([]);
+    expect(values(world.replica(3))).toEqual([]); // 3 followed the new leader and truncated m0
+  });
+});
