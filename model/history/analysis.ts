@@ -16,6 +16,31 @@ import { assert } from '../../src/core/assert.ts';
 import { F_NAMES, TYPE_FAIL, TYPE_INFO, TYPE_NAMES, TYPE_OK, type HistoryLog } from './ingest.ts';
 import type { HistoryValue, OpRef, ResolvedOptions, Witness } from './types.ts';
 
+/**
+ * The reads (or the sends) of every operation as flat arrays: the items of operation `op`
+ * are [starts[op], starts[op + 1]), each with its value, its log slot (-1: unknown offset)
+ * and its position (dense index, -1: unknown).
+ */
+export class Sequence {
+  constructor(
+    readonly starts: Int32Array,
+    readonly values: Int32Array,
+    readonly slots: Int32Array,
+    readonly positions: Int32Array,
+    private readonly slotOffset: Float64Array,
+  ) {}
+
+  offset(item: number): number | null {
+    const slot = this.slots[item] as number;
+    return slot === -1 ? null : (this.slotOffset[slot] as number);
+  }
+
+  /** The operation holding `item` (binary search over the operations' ranges). */
+  opOf(item: number): number {
+    return lastStartAtOrBefore(this.starts.subarray(0, this.starts.length - 1), item);
+  }
+}
+
 export class Analysis {
   /** 1 when the operation's writes must have been committed (txn semantics). */
   readonly opCommitted: Uint8Array;
@@ -27,6 +52,9 @@ export class Analysis {
   readonly keyOrder: Int32Array[];
   readonly valueFirst: Int32Array;
   readonly valueLast: Int32Array;
+  /** Every operation's reads, and every operation's sends, with their positions. */
+  readonly reads: Sequence;
+  readonly writes: Sequence;
 
   constructor(readonly log: HistoryLog, readonly options: ResolvedOptions) {
     assert(log.sealed, 'analysis of an unsealed log');
@@ -36,6 +64,22 @@ export class Analysis {
     this.slotDense = new Int32Array(log.slotKey.length).fill(-1);
     this.keyOrder = log.keySlots.map((slots) => this.denseOrder(slots));
     [this.valueFirst, this.valueLast] = this.valueIndices();
+    this.reads = this.sequence(log.opReadStart.view(), log.readValue.view(), log.readSlot.view(), (v, slot) => (slot === -1 ? -1 : (this.slotDense[slot] as number)));
+    // A send's own offset counts only if the send committed (else nothing of it is in the log).
+    this.writes = this.sequence(log.opWriteStart.view(), log.writeValue.view(), log.writeSlot.view(), (v, slot) => (slot !== -1 && this.valueCommitted[v] === 1 ? (this.slotDense[slot] as number) : -1));
+  }
+
+  private sequence(opStarts: Int32Array, values: Int32Array, slots: Int32Array, own: (value: number, slot: number) => number): Sequence {
+    const starts = new Int32Array(opStarts.length + 1);
+    starts.set(opStarts);
+    starts[opStarts.length] = values.length;
+    const positions = new Int32Array(values.length);
+    for (let item = 0; item < values.length; item++) {
+      const value = values[item] as number;
+      const position = own(value, slots[item] as number);
+      positions[item] = position !== -1 ? position : (this.valueFirst[value] as number);
+    }
+    return new Sequence(starts, values, slots, positions, this.log.slotOffset.view());
   }
 
   get keyCount(): number {
@@ -43,15 +87,11 @@ export class Analysis {
   }
 
   readPos(read: number): number {
-    const slot = this.log.readSlot.get(read);
-    return slot === -1 ? (this.valueFirst[this.log.readValue.get(read)] as number) : (this.slotDense[slot] as number);
+    return this.reads.positions[read] as number;
   }
 
   writePos(write: number): number {
-    const value = this.log.writeValue.get(write);
-    const slot = this.log.writeSlot.get(write);
-    if (slot !== -1 && this.valueCommitted[value] === 1) return this.slotDense[slot] as number;
-    return this.valueFirst[value] as number;
+    return this.writes.positions[write] as number;
   }
 
   readOffset(read: number): number | null {
@@ -62,15 +102,6 @@ export class Analysis {
   writeOffset(write: number): number | null {
     const slot = this.log.writeSlot.get(write);
     return slot === -1 ? null : this.log.slotOffset.get(slot);
-  }
-
-  /** The operation holding read `r` (binary search over the operations' read ranges). */
-  opOfRead(r: number): number {
-    return lastStartAtOrBefore(this.log.opReadStart.view(), r);
-  }
-
-  opOfWrite(w: number): number {
-    return lastStartAtOrBefore(this.log.opWriteStart.view(), w);
   }
 
   key(value: number): number {

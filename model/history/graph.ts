@@ -13,11 +13,17 @@ export const PROCESS = 4;
 export const EDGE_NAMES: Readonly<Record<number, string>> = { [WW]: 'ww', [WR]: 'wr', [PROCESS]: 'process' };
 
 export class GraphBuilder {
-  private readonly from = new Int32Column();
-  private readonly to = new Int32Column();
-  private readonly kinds = new Uint8Column();
+  private readonly from: Int32Column;
+  private readonly to: Int32Column;
+  private readonly kinds: Uint8Column;
 
-  constructor(readonly nodes: number) {}
+  /** `edges`: the expected number of edges (the columns grow past it if needed). */
+  constructor(readonly nodes: number, edges = 1024) {
+    const capacity = Math.max(16, edges);
+    this.from = new Int32Column(capacity);
+    this.to = new Int32Column(capacity);
+    this.kinds = new Uint8Column(capacity);
+  }
 
   link(from: number, to: number, kind: number): void {
     assert(from !== to, 'no self edges');

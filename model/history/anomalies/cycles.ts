@@ -88,7 +88,7 @@ function dependencyGraph(a: Analysis): { graph: Digraph; isNode: Int32Array } {
     const f = log.opF.get(op);
     if ((f === F_SEND || f === F_POLL || f === F_TXN) && log.opType.get(op) !== TYPE_FAIL) isNode[op] = 1;
   }
-  const builder = new GraphBuilder(n);
+  const builder = new GraphBuilder(n, a.log.readValue.length + n);
   processEdges(a, isNode, builder);
   readEdges(a, isNode, builder);
   if (a.options.wwDeps) writeEdges(a, isNode, builder);
@@ -107,12 +107,13 @@ function processEdges(a: Analysis, isNode: Int32Array, builder: GraphBuilder): v
 }
 
 function readEdges(a: Analysis, isNode: Int32Array, builder: GraphBuilder): void {
-  const log = a.log;
-  const linked = new Int32Array(log.opCount).fill(-1); // writer -> last reader linked, to skip repeats
-  for (let op = 0; op < log.opCount; op++) {
+  const { starts, values } = a.reads;
+  const writerOf = a.log.valueWriter.view();
+  const linked = new Int32Array(a.log.opCount).fill(-1); // writer -> last reader linked, to skip repeats
+  for (let op = 0; op < a.log.opCount; op++) {
     if (isNode[op] !== 1) continue;
-    for (let r = log.opReadStart.get(op), end = log.readEnd(op); r < end; r++) {
-      const writer = log.valueWriter.get(log.readValue.get(r));
+    for (let r = starts[op] as number, end = starts[op + 1] as number; r < end; r++) {
+      const writer = writerOf[values[r] as number] as number;
       if (writer === -1 || writer === op || isNode[writer] !== 1 || linked[writer] === op) continue;
       linked[writer] = op;
       builder.link(writer, op, WR);

@@ -3,30 +3,20 @@
  * `int-send-skip+nonmonotonic-cases`): successive reads (across all of an operation's polls)
  * or successive sends of one key must be adjacent in the version order.
  */
-import type { Analysis, Findings } from '../analysis.ts';
-
-type Position = (a: Analysis, item: number) => number;
-type Offset = (a: Analysis, item: number) => number | null;
+import type { Analysis, Findings, Sequence } from '../analysis.ts';
 
 interface Side {
   readonly skip: string;
   readonly nonmonotonic: string;
-  start(a: Analysis, op: number): number;
-  end(a: Analysis, op: number): number;
-  value(a: Analysis, item: number): number;
-  pos: Position;
-  offset: Offset;
+  sequence(a: Analysis): Sequence;
+  /** Keys exempt in an operation. */
   exempt(a: Analysis, op: number): ReadonlySet<number> | undefined;
 }
 
 const polls: Side = {
   skip: 'int-poll-skip',
   nonmonotonic: 'int-nonmonotonic-poll',
-  start: (a, op) => a.log.opReadStart.get(op),
-  end: (a, op) => a.log.readEnd(op),
-  value: (a, r) => a.log.readValue.get(r),
-  pos: (a, r) => a.readPos(r),
-  offset: (a, r) => a.readOffset(r),
+  sequence: (a) => a.reads,
   // A key rebalanced during the operation may legitimately jump (Jepsen: "all bets are off").
   exempt: (a, op) => a.log.opRebalanced.get(op),
 };
@@ -34,11 +24,7 @@ const polls: Side = {
 const sends: Side = {
   skip: 'int-send-skip',
   nonmonotonic: 'int-nonmonotonic-send',
-  start: (a, op) => a.log.opWriteStart.get(op),
-  end: (a, op) => a.log.writeEnd(op),
-  value: (a, w) => a.log.writeValue.get(w),
-  pos: (a, w) => a.writePos(w),
-  offset: (a, w) => a.writeOffset(w),
+  sequence: (a) => a.writes,
   exempt: () => undefined,
 };
 
@@ -53,32 +39,41 @@ export function internalSends(a: Analysis, out: Findings): void {
 }
 
 function internalOrder(a: Analysis, out: Findings, side: Side): void {
+  const seq = side.sequence(a);
+  const { starts, values, positions } = seq;
+  const valueKey = a.log.valueKey.view();
   const mark = new Int32Array(a.keyCount).fill(-1);
   const previous = new Int32Array(a.keyCount);
   for (let op = 0; op < a.log.opCount; op++) {
-    const end = side.end(a, op);
+    const end = starts[op + 1] as number;
+    let item = starts[op] as number;
+    if (item === end) continue;
     const exempt = side.exempt(a, op);
-    for (let item = side.start(a, op); item < end; item++) {
-      const key = a.key(side.value(a, item));
-      if (mark[key] === op && exempt?.has(key) !== true) judge(a, out, side, op, previous[key] as number, item);
+    for (; item < end; item++) {
+      const key = valueKey[values[item] as number] as number;
+      if (mark[key] === op && exempt?.has(key) !== true) {
+        const before = previous[key] as number;
+        const from = positions[before] as number;
+        const to = positions[item] as number;
+        // An unknown position adds no constraint.
+        if (from !== -1 && to !== -1 && to - from !== 1) report(a, out, side, seq, op, before, item);
+      }
       mark[key] = op;
       previous[key] = item;
     }
   }
 }
 
-function judge(a: Analysis, out: Findings, side: Side, op: number, before: number, after: number): void {
-  const from = side.pos(a, before);
-  const to = side.pos(a, after);
-  const delta = from >= 0 && to >= 0 ? to - from : 1; // an unknown position adds no constraint
-  if (delta === 1) return;
-  const type = delta > 1 ? side.skip : side.nonmonotonic;
-  out.report(type, () => {
-    const key = a.key(side.value(a, after));
+function report(a: Analysis, out: Findings, side: Side, seq: Sequence, op: number, before: number, after: number): void {
+  const from = seq.positions[before] as number;
+  const to = seq.positions[after] as number;
+  const delta = to - from;
+  out.report(delta > 1 ? side.skip : side.nonmonotonic, () => {
+    const key = a.key(seq.values[after] as number);
     return {
       key: a.keyName(key),
-      values: [a.raw(side.value(a, before)), a.raw(side.value(a, after))],
-      offsets: [side.offset(a, before), side.offset(a, after)],
+      values: [a.raw(seq.values[before] as number), a.raw(seq.values[after] as number)],
+      offsets: [seq.offset(before), seq.offset(after)],
       delta,
       ...(delta > 1 ? { skipped: a.between(key, from, to) } : {}),
       op: a.opRef(op),

@@ -12,49 +12,34 @@
  * - An `info` completion ends the process: a new client takes over with no cursors.
  */
 import { F_ASSIGN, F_POLL, F_SEND, F_SUBSCRIBE, F_TXN, TYPE_FAIL, TYPE_INFO, TYPE_OK } from '../ingest.ts';
-import type { Analysis, Findings } from '../analysis.ts';
+import type { Analysis, Findings, Sequence } from '../analysis.ts';
 
-/** A cursor is the read (or write) item last seen; its operation is found only to report. */
-type Cursor = number;
+/** Per process: key -> the item (read or send) last seen; its operation is looked up only to report. */
+type Cursors = Map<number, Map<number, number>>;
 
 interface Side {
   readonly skip: string | null;
   readonly nonmonotonic: string;
+  sequence(a: Analysis): Sequence;
   /** Which operations are judged, and which move the cursor. */
   judged(type: number, f: number): boolean;
   moves(type: number): boolean;
-  start(a: Analysis, op: number): number;
-  end(a: Analysis, op: number): number;
-  value(a: Analysis, item: number): number;
-  pos(a: Analysis, item: number): number;
-  offset(a: Analysis, item: number): number | null;
-  opOf(a: Analysis, item: number): number;
 }
 
 const polls: Side = {
   skip: 'poll-skip',
   nonmonotonic: 'nonmonotonic-poll',
+  sequence: (a) => a.reads,
   judged: (_type, f) => f === F_POLL || f === F_TXN,
   moves: (type) => type === TYPE_OK,
-  start: (a, op) => a.log.opReadStart.get(op),
-  end: (a, op) => a.log.readEnd(op),
-  value: (a, r) => a.log.readValue.get(r),
-  pos: (a, r) => a.readPos(r),
-  offset: (a, r) => a.readOffset(r),
-  opOf: (a, r) => a.opOfRead(r),
 };
 
 const sends: Side = {
   skip: null, // sends of other producers land in between all the time
   nonmonotonic: 'nonmonotonic-send',
+  sequence: (a) => a.writes,
   judged: (type, f) => type !== TYPE_FAIL && (f === F_SEND || f === F_TXN),
   moves: (type) => type !== TYPE_FAIL,
-  start: (a, op) => a.log.opWriteStart.get(op),
-  end: (a, op) => a.log.writeEnd(op),
-  value: (a, w) => a.log.writeValue.get(w),
-  pos: (a, w) => a.writePos(w),
-  offset: (a, w) => a.writeOffset(w),
-  opOf: (a, w) => a.opOfWrite(w),
 };
 
 /** `poll-skip` and `nonmonotonic-poll`: a process's next poll of a key must start right after its last `ok` read. */
@@ -69,42 +54,57 @@ export function sendCursors(a: Analysis, out: Findings): void {
 
 function processOrder(a: Analysis, out: Findings, side: Side): void {
   const log = a.log;
-  const cursors = new Map<number, Map<number, Cursor>>();
-  const mark = new Int32Array(a.keyCount).fill(-1);
-  const first = new Int32Array(a.keyCount);
-  const last = new Int32Array(a.keyCount);
-  const touched: number[] = [];
+  const seq = side.sequence(a);
+  const cursors: Cursors = new Map();
+  const scratch = { mark: new Int32Array(a.keyCount).fill(-1), first: new Int32Array(a.keyCount), last: new Int32Array(a.keyCount), touched: [] as number[] };
   for (let op = 0; op < log.opCount; op++) {
     const process = log.opProcess.get(op);
     const type = log.opType.get(op);
     const f = log.opF.get(op);
     if ((f === F_ASSIGN || f === F_SUBSCRIBE) && type !== TYPE_FAIL) reassign(a, cursors.get(process), op);
-    else if (side.judged(type, f)) {
-      touched.length = 0;
-      for (let item = side.start(a, op), end = side.end(a, op); item < end; item++) {
-        const key = a.key(side.value(a, item));
-        if (mark[key] !== op) {
-          mark[key] = op;
-          first[key] = item;
-          touched.push(key);
-        }
-        last[key] = item;
-      }
-      let mine = cursors.get(process);
-      for (const key of touched) {
-        const cursor = mine?.get(key);
-        if (cursor !== undefined) judge(a, out, side, cursor, op, first[key] as number);
-      }
-      if (side.moves(type) && touched.length > 0) {
-        if (mine === undefined) cursors.set(process, (mine = new Map()));
-        for (const key of touched) mine.set(key, last[key] as number);
-      }
-    }
+    else if (side.judged(type, f) && seq.starts[op] !== seq.starts[op + 1]) judgeOperation(a, out, side, seq, cursors, op, scratch);
     if (type === TYPE_INFO) cursors.delete(process);
   }
 }
 
-function reassign(a: Analysis, mine: Map<number, Cursor> | undefined, op: number): void {
+interface Scratch {
+  readonly mark: Int32Array;
+  readonly first: Int32Array;
+  readonly last: Int32Array;
+  readonly touched: number[];
+}
+
+/** Compares the operation's first item per key with the process's cursor, then moves the cursor. */
+function judgeOperation(a: Analysis, out: Findings, side: Side, seq: Sequence, cursors: Cursors, op: number, s: Scratch): void {
+  const valueKey = a.log.valueKey.view();
+  s.touched.length = 0;
+  for (let item = seq.starts[op] as number, end = seq.starts[op + 1] as number; item < end; item++) {
+    const key = valueKey[seq.values[item] as number] as number;
+    if (s.mark[key] !== op) {
+      s.mark[key] = op;
+      s.first[key] = item;
+      s.touched.push(key);
+    }
+    s.last[key] = item;
+  }
+  const process = a.log.opProcess.get(op);
+  let mine = cursors.get(process);
+  if (mine !== undefined) {
+    for (const key of s.touched) {
+      const cursor = mine.get(key);
+      if (cursor === undefined) continue;
+      const from = seq.positions[cursor] as number;
+      const to = seq.positions[s.first[key] as number] as number;
+      if (from === -1 || to === -1 || to - from === 1 || (to - from > 1 && side.skip === null)) continue;
+      report(a, out, side, seq, cursor, op, s.first[key] as number);
+    }
+  }
+  if (!side.moves(a.log.opType.get(op))) return;
+  if (mine === undefined) cursors.set(process, (mine = new Map()));
+  for (const key of s.touched) mine.set(key, s.last[key] as number);
+}
+
+function reassign(a: Analysis, mine: Map<number, number> | undefined, op: number): void {
   const assignment = a.log.opAssignment.get(op);
   if (mine === undefined || assignment === undefined) return;
   const listed = new Set(assignment.keys);
@@ -113,21 +113,19 @@ function reassign(a: Analysis, mine: Map<number, Cursor> | undefined, op: number
   }
 }
 
-function judge(a: Analysis, out: Findings, side: Side, cursor: Cursor, op: number, item: number): void {
-  const from = side.pos(a, cursor);
-  const to = side.pos(a, item);
-  const delta = from >= 0 && to >= 0 ? to - from : 1;
-  if (delta === 1 || (delta > 1 && side.skip === null)) return;
-  const type = delta > 1 ? (side.skip as string) : side.nonmonotonic;
-  out.report(type, () => {
-    const key = a.key(side.value(a, item));
+function report(a: Analysis, out: Findings, side: Side, seq: Sequence, cursor: number, op: number, item: number): void {
+  const from = seq.positions[cursor] as number;
+  const to = seq.positions[item] as number;
+  const delta = to - from;
+  out.report(delta > 1 ? (side.skip as string) : side.nonmonotonic, () => {
+    const key = a.key(seq.values[item] as number);
     return {
       key: a.keyName(key),
-      values: [a.raw(side.value(a, cursor)), a.raw(side.value(a, item))],
-      offsets: [side.offset(a, cursor), side.offset(a, item)],
+      values: [a.raw(seq.values[cursor] as number), a.raw(seq.values[item] as number)],
+      offsets: [seq.offset(cursor), seq.offset(item)],
       delta,
       ...(delta > 1 ? { skipped: a.between(key, from, to) } : {}),
-      ops: [a.opRef(side.opOf(a, cursor)), a.opRef(op)],
+      ops: [a.opRef(seq.opOf(cursor)), a.opRef(op)],
     };
   });
 }
