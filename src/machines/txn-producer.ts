@@ -280,7 +280,7 @@ export function pump(c: Ctx): [Ctx, Effect[]] {
   if (c.phase === 'initializing') return initProducerId(c);
   if (c.phase === 'abortableError') return [c, []];
   const toAdd = unaddedPartitions(c);
-  if (toAdd.length > 0 && c.phase === 'inTransaction') return addPartitions(c, toAdd);
+  if (toAdd.length > 0 && (c.phase === 'inTransaction' || c.phase === 'committing')) return addPartitions(c, toAdd);
   if (c.offsets !== null && c.phase !== 'aborting') return offsetsStep(c, c.offsets);
   if (c.phase === 'committing' || c.phase === 'aborting') return endTxn(c);
   return [c, []];
@@ -358,7 +358,8 @@ function offsetsStep(c: Ctx, o: TxnOffsets): [Ctx, Effect[]] {
 
 /** EndTxn once every batch of the transaction is answered (`flush` before commit). */
 function endTxn(c: Ctx): [Ctx, Effect[]] {
-  const unresolved = c.sends.some((s) => s.status === 'sent') || c.sender.partitions.some((p) => p.batches.length > 0);
+  // Every send must be added, sent and answered first (a buffered one is not yet added).
+  const unresolved = c.sends.some((s) => s.status === 'sent' || s.status === 'buffered') || c.sender.partitions.some((p) => p.batches.length > 0);
   if (unresolved) return [c, []];
   const committed = c.phase === 'committing';
   if (committed && c.sends.some((s) => s.status === 'failed')) return [{ ...c, phase: 'abortableError' }, []];
@@ -478,7 +479,7 @@ export function onAddPartitionsToTxnResponse(c: Ctx, e: Ev<'AddPartitionsToTxnRe
   if (error === 'NONE') {
     const added = e.results.map((r) => ({ topic: r.topic, partition: r.partition }));
     const partitionsInTxn = [...cleared.partitionsInTxn, ...added.filter((p) => !cleared.partitionsInTxn.some((q) => sameTp(p, q)))];
-    if (cleared.phase !== 'inTransaction') return pumped({ ...cleared, partitionsInTxn }, [cancel]);
+    if (cleared.phase !== 'inTransaction' && cleared.phase !== 'committing') return pumped({ ...cleared, partitionsInTxn }, [cancel]);
     const [released, effects] = releaseBuffered({ ...cleared, partitionsInTxn }, e.nowMs);
     return pumped(released, [cancel, ...effects]);
   }
