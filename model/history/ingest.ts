@@ -251,13 +251,13 @@ export class HistoryIngest {
       throw new InputError(`${this.at(line)}: completion has f "${f}" but its invoke (${this.at(invoked.line)}) has f "${F_NAMES[invoked.f]}"`);
     }
     this.pending.delete(process);
-    this.complete(process, typeCode, fCode, index, event, line);
+    this.complete(process, typeCode, fCode, index, event, line, invoked.event);
   }
 
   /** Completes unfinished invokes as `info` (their outcome is unknown) and seals the log. */
   finish(): HistoryLog {
     for (const [process, invoked] of this.pending) {
-      this.complete(process, TYPE_INFO, invoked.f, invoked.index, invoked.event, invoked.line);
+      this.complete(process, TYPE_INFO, invoked.f, invoked.index, invoked.event, invoked.line, invoked.event);
     }
     this.pending.clear();
     this.log.sealed = true;
@@ -305,7 +305,8 @@ export class HistoryIngest {
     return id;
   }
 
-  private complete(process: number | string, type: number, f: number, index: number, event: Record<string, unknown>, line: number): void {
+  /** `event` is the completion (the invoke itself for an unfinished operation). */
+  private complete(process: number | string, type: number, f: number, index: number, event: Record<string, unknown>, line: number, invoke: Record<string, unknown>): void {
     const log = this.log;
     const op = log.opIndex.push(index);
     log.opProcess.push(this.processId(process));
@@ -316,7 +317,9 @@ export class HistoryIngest {
     const value = event['value'];
     if (f === F_SEND || f === F_POLL || f === F_TXN) this.mops(op, f, type, value, line);
     else if ((f === F_ASSIGN || f === F_SUBSCRIBE) && type !== TYPE_FAIL) {
-      log.opAssignment.set(op, { keys: this.keyList(value, line), seekToBeginning: event['seekToBeginning'] === true });
+      // Jepsen writes the seek on the invoke and the completion; either is enough.
+      const seekToBeginning = event['seekToBeginning'] === true || invoke['seekToBeginning'] === true;
+      log.opAssignment.set(op, { keys: this.keyList(value, line), seekToBeginning });
     }
     this.rebalanceLog(op, event['rebalanceLog'], line);
     if (type === TYPE_INFO) {

@@ -207,6 +207,17 @@ describe('poll order within a process', () => {
     h.assign(1, ['x'], 'ok', true);
     h.poll(1, { x: [[0, 1], [1, 2]] });
     expect(check(h)).toMatchObject({ valid: true, anomalyTypes: [] });
+    // The seek may be written on the invoke only.
+    const onInvoke = skipping().h;
+    onInvoke.events.push({ index: onInvoke.events.length, process: 1, type: 'invoke', f: 'assign', value: ['x'], seekToBeginning: true });
+    onInvoke.complete(1, 'assign', ['x'], 'ok');
+    onInvoke.poll(1, { x: [[0, 1], [1, 2]] });
+    expect(check(onInvoke)).toMatchObject({ valid: true, anomalyTypes: [] });
+    // Without it, the re-read is a nonmonotonic poll.
+    const without = skipping().h;
+    without.assign(1, ['x']);
+    without.poll(1, { x: [[0, 1], [1, 2]] });
+    expect(check(without).badAnomalyTypes).toEqual(['nonmonotonic-poll']);
   });
 });
 
