@@ -89,10 +89,10 @@ export function verdictOf(result: CampaignResult): { status: number; line: strin
 }
 
 function table(result: CampaignResult): string[] {
-  const header = ['class', 'runs', 'crashes', 'lost data', 'bytes lost', 'offsets lost', 'torn cut', 'truncations', 'garbled'];
+  const header = ['class', 'runs', 'crashes', 'mid-op', 'lost data', 'bytes lost', 'offsets lost', 'torn cut', 'truncations', 'garbled'];
   const rows = CRASH_KINDS.map((k) => {
     const t = result.byClass[k];
-    return [k, t.runs, t.recoveries, t.runsThatLostData, t.bytesLost, t.offsetsLost, t.tornBatches, t.truncations, t.garbled].map(String);
+    return [k, t.runs, t.recoveries, t.interrupted, t.runsThatLostData, t.bytesLost, t.offsetsLost, t.tornBatches, t.truncations, t.garbled].map(String);
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ');

@@ -17,7 +17,8 @@
  *    clean-shutdown marker removed (durably, so a later crash is not taken for clean).
  *
  * Every removal is followed by fsyncDir before anything else is written: a power loss must
- * not bring a deleted segment back behind new appends.
+ * not bring a deleted segment back behind new appends. For the same reason the recovered
+ * segments and their names are fsynced before the log is used.
  */
 import { dirname, type FileSystem, joinPath } from './fs.ts';
 import { CheckpointError, LEADER_EPOCH_CHECKPOINT, readLeaderEpochCheckpoint, readOffsetCheckpoint, RECOVERY_POINT_CHECKPOINT, REPLICATION_OFFSET_CHECKPOINT, writeLeaderEpochCheckpoint } from './checkpoint.ts';
@@ -68,6 +69,7 @@ export function loadLog(fs: FileSystem, dir: string, config: LogConfig, variant:
   const producerState = rebuildProducerStateUpTo(fs, dir, segments, first, progress);
   const recoveredFrom = segments[first]?.baseOffset;
   const kept = recoverSegments(fs, dir, segments, first, producerState, epochCache, progress, variant);
+  makeRecoveredDurable(fs, dir, kept.slice(first));
   if (kept.length === 0) kept.push(createSegment(fs, dir, logStartOffset, config));
   const logEndOffset = (kept[kept.length - 1] as LogSegment).nextOffset();
   producerState.advanceTo(logEndOffset);
@@ -248,6 +250,17 @@ function recoverSegments(
     break;
   }
   return segments;
+}
+
+/**
+ * What recovery read may still be only in the page cache (a process crash keeps unsynced
+ * writes, truncations and names): make it durable before anything is built on it, or a
+ * later power loss could bring back bytes a truncation had cut, or drop a segment whose
+ * name was never synced. Kafka does not do this; see spec/storage.md.
+ */
+function makeRecoveredDurable(fs: FileSystem, dir: string, recovered: readonly LogSegment[]): void {
+  for (const segment of recovered) segment.flush();
+  if (recovered.length > 0) fs.fsyncDir(dir);
 }
 
 /** Delete segments, last first, and make it durable before going on. */
