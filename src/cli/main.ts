@@ -27,6 +27,7 @@ const commands: Record<string, Entry> = {
   recover: { summary: 'recover a partition directory as Kafka does after an unclean shutdown; print what was kept and cut', load: async () => (await import('./recover.ts')).command },
   'storage-check': { summary: 'the storage crash campaign: crash, recover, check the prefix refinement over many seeds', load: async () => (await import('./storage-check.ts')).command },
   verify: { summary: 'check a client history for Jepsen\'s Kafka anomalies (the oracle)', load: async () => (await import('./verify.ts')).command },
+  explore: { summary: 'exhaustive bounded model checking of the machines (BFS over every interleaving, shortest counterexample)', load: async () => (await import('./explore.ts')).command },
 };
 
 export function usage(): string {

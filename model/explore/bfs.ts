@@ -1,0 +1,174 @@
+/**
+ * Breadth-first model checking, TLC- and Stateright-style, over any `ExploreModel`:
+ * `init` (one initial state), `actions(state)` (the enabled actions, in a deterministic
+ * order: the guards), `next(state, action)` (the effects; `null` when the successor lies
+ * beyond the bounds, TLC's CONSTRAINT), `key(state)` (a canonical encoding: two states
+ * with the same key behave the same) and `check(state)` (the named invariants).
+ *
+ * Every new state is checked when it is first reached; since the search is breadth-first
+ * the first violation found has a shortest trace. Only fingerprints of visited states
+ * are kept, plus, per state, its parent's number and the index of the action that reached
+ * it (Int32Array + Uint16Array, 6 bytes): the counterexample is rebuilt by replaying the
+ * action indices from the initial state, which also re-checks that the model is
+ * deterministic.
+ */
+import { assert } from '../../src/core/assert.ts';
+import { FingerprintSet, fingerprint } from './fingerprint.ts';
+
+export interface Violation {
+  readonly invariant: string;
+  readonly witness: string;
+}
+
+export interface ExploreModel<S, A> {
+  readonly initial: S;
+  actions(state: S): readonly A[];
+  next(state: S, action: A): S | null;
+  key(state: S): string;
+  /** The first violated invariant in `state`, if any. */
+  check(state: S): Violation | undefined;
+  /** A `sometimes` property this state reaches (name → witness), reported once each. */
+  reached?(state: S): readonly Violation[];
+  /** One line for a trace: the action as taken in `state`. */
+  describe(action: A, state: S): string;
+}
+
+export interface Progress {
+  readonly distinctStates: number;
+  readonly depth: number;
+  readonly queue: number;
+  readonly seconds: number;
+  readonly statesPerSecond: number;
+}
+
+export interface ExploreOptions {
+  /** Stop after this many distinct states (the result says `exhaustive: false`). */
+  readonly maxStates?: number;
+  /** Called about every `progressEvery` new states. */
+  readonly onProgress?: (p: Progress) => void;
+  readonly progressEvery?: number;
+  /** Logical-free wall clock for rates, injected by the caller (the model/ tree reads no clock). */
+  readonly now?: () => number;
+  /** Keep exploring after a violation (counting states) instead of stopping at the first. */
+  readonly continueAfterViolation?: boolean;
+}
+
+export interface TraceStep<A> {
+  readonly action: A;
+  readonly text: string;
+}
+
+export interface ExploreResult<S, A> {
+  readonly distinctStates: number;
+  /** Transitions taken (successors computed, including already-visited ones). */
+  readonly transitions: number;
+  readonly depth: number;
+  readonly seconds: number;
+  readonly exhaustive: boolean;
+  readonly violation?: Violation & { readonly steps: readonly TraceStep<A>[]; readonly state: S };
+  /** `sometimes` properties reached, with the first witness and its depth. */
+  readonly reached: ReadonlyMap<string, { witness: string; depth: number }>;
+  readonly visitedBytes: number;
+}
+
+class Growable {
+  parents = new Int32Array(1 << 16);
+  actions = new Uint16Array(1 << 16);
+
+  set(id: number, parent: number, action: number): void {
+    if (id >= this.parents.length) {
+      const parents = new Int32Array(this.parents.length * 2);
+      parents.set(this.parents);
+      this.parents = parents;
+      const actions = new Uint16Array(this.actions.length * 2);
+      actions.set(this.actions);
+      this.actions = actions;
+    }
+    assert(action < 0x10000, 'at most 65535 actions per state');
+    this.parents[id] = parent;
+    this.actions[id] = action;
+  }
+
+  bytes(): number {
+    return this.parents.byteLength + this.actions.byteLength;
+  }
+}
+
+export function explore<S, A>(model: ExploreModel<S, A>, options: ExploreOptions = {}): ExploreResult<S, A> {
+  const now = options.now ?? (() => 0);
+  const started = now();
+  const visited = new FingerprintSet();
+  const links = new Growable();
+  const reached = new Map<string, { witness: string; depth: number }>();
+  const every = options.progressEvery ?? 50_000;
+  let transitions = 0;
+  let depth = 0;
+  let nextReport = every;
+  let found: { id: number; violation: Violation } | undefined;
+
+  const admit = (state: S, id: number, d: number): Violation | undefined => {
+    for (const r of model.reached?.(state) ?? []) if (!reached.has(r.invariant)) reached.set(r.invariant, { witness: r.witness, depth: d });
+    return model.check(state);
+  };
+
+  visited.add(fingerprint(model.key(model.initial)));
+  links.set(0, -1, 0);
+  const initialViolation = admit(model.initial, 0, 0);
+  if (initialViolation !== undefined) found = { id: 0, violation: initialViolation };
+  let frontier: { id: number; state: S }[] = [{ id: 0, state: model.initial }];
+  let exhaustive = true;
+  outer: while (frontier.length > 0 && (found === undefined || options.continueAfterViolation)) {
+    const next: { id: number; state: S }[] = [];
+    for (const { id, state } of frontier) {
+      const actions = model.actions(state);
+      for (let a = 0; a < actions.length; a++) {
+        const successor = model.next(state, actions[a] as A);
+        transitions++;
+        if (successor === null || !visited.add(fingerprint(model.key(successor)))) continue;
+        const sid = visited.size - 1;
+        links.set(sid, id, a);
+        const violation = admit(successor, sid, depth + 1);
+        if (violation !== undefined && found === undefined) {
+          found = { id: sid, violation };
+          if (!options.continueAfterViolation) break outer;
+        }
+        next.push({ id: sid, state: successor });
+        if (visited.size >= nextReport) {
+          nextReport += every;
+          const seconds = (now() - started) / 1000;
+          options.onProgress?.({ distinctStates: visited.size, depth: depth + 1, queue: next.length + frontier.length, seconds, statesPerSecond: visited.size / Math.max(seconds, 1e-9) });
+        }
+        if (options.maxStates !== undefined && visited.size >= options.maxStates) {
+          exhaustive = false;
+          break outer;
+        }
+      }
+    }
+    if (next.length > 0) depth++;
+    frontier = next;
+  }
+  if (found !== undefined && !options.continueAfterViolation) exhaustive = false;
+  const seconds = (now() - started) / 1000;
+  const result = { distinctStates: visited.size, transitions, depth, seconds, exhaustive, reached, visitedBytes: visited.bytes() + links.bytes() };
+  if (found === undefined) return result;
+  const { steps, state } = rebuild(model, links, found.id);
+  return { ...result, violation: { ...found.violation, steps, state } };
+}
+
+/** Replays the action indices from the initial state to the state numbered `id`. */
+function rebuild<S, A>(model: ExploreModel<S, A>, links: Growable, id: number): { steps: TraceStep<A>[]; state: S } {
+  const indices: number[] = [];
+  for (let at = id; at > 0; at = links.parents[at] as number) indices.push(links.actions[at] as number);
+  indices.reverse();
+  let state = model.initial;
+  const steps: TraceStep<A>[] = [];
+  for (const index of indices) {
+    const action = model.actions(state)[index];
+    assert(action !== undefined, 'the model is deterministic: the recorded action is enabled again');
+    const successor = model.next(state, action);
+    assert(successor !== null, 'the recorded successor is within the bounds again');
+    steps.push({ action, text: model.describe(action, state) });
+    state = successor;
+  }
+  return { steps, state };
+}

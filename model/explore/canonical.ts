@@ -1,0 +1,185 @@
+/**
+ * Canonical state keys. xstate snapshots' JSON depends on key insertion order
+ * (shared/reference/tooling.md §1), and two explorer states can differ only in values
+ * that no machine can tell apart. The key encodes every machine context, message and
+ * timer with sorted object keys, and abstracts three kinds of value exactly:
+ *
+ * - **Correlation ids** are only compared for equality and drawn fresh from a counter.
+ *   Per issuing node, the ids present anywhere in the state (its context, requests it
+ *   sent, responses addressed to it, timers naming them) are renamed by rank, and its
+ *   `nextCorrelationId` becomes their count: an order-preserving renaming, so the
+ *   renamed state behaves identically (a bisimulation). The issuer of an id is: for a
+ *   message, the sender of a request or the receiver of a response; for a context entry
+ *   with a `from` field, that node; otherwise the machine that owns the context.
+ * - **Timestamps** in a context (`lastCaughtUpTimeMs`, `lastFetchTimeMs`, `sentMs`) are
+ *   only compared with the owning node's clock against thresholds. The explorer advances
+ *   a node's clock only in jumps larger than every threshold (actions.ts), so a timestamp
+ *   is either "fresh" (= the clock) or older than every threshold: F or O says it all.
+ * - **Deadlines** (`retryAfterMs` = the clock plus a backoff) are either ahead of the
+ *   clock or reached, by the same argument: W or R.
+ * - **Cursors** used modulo a list length (`metadataCursor`) are reduced modulo it.
+ *
+ * `config` is constant over an exploration and left out. Fields that only host-level
+ * ghosts need (the controller's `lastHeartbeatMs`, see models/replication.ts) are dropped
+ * by the caller's `skip` list.
+ */
+
+/** How a context's values are abstracted. */
+export interface Scope {
+  /** The node that owns the context (default issuer of its correlation ids). */
+  readonly owner: string;
+  /** The owner's logical clock (timestamps equal to it are fresh). */
+  readonly clock: number;
+}
+
+const ID_FIELDS = new Set(['correlationId', 'fetchCorrelationId', 'initCorrelationId', 'metadataCorrelationId']);
+const NEXT_FIELDS = new Set(['nextCorrelationId']);
+const TIME_FIELDS = new Set(['lastCaughtUpTimeMs', 'lastFetchTimeMs', 'sentMs', 'lastHeartbeatMs']);
+/** Deadlines (`nowMs + delay`): either still ahead of the clock (W) or reached (R). */
+const DEADLINE_FIELDS = new Set(['retryAfterMs']);
+
+/** Fields never encoded: constant over a run, or ghosts the model keeps elsewhere. */
+export interface EncodeOptions {
+  readonly skip: ReadonlySet<string>;
+  /** Modulus for `metadataCursor` (the bootstrap broker count). */
+  readonly cursorModulus: number;
+}
+
+/** Collects, per issuer, the correlation ids a state mentions; then renames them by rank. */
+export class IdRenamer {
+  private readonly seen = new Map<string, Set<number>>();
+  private ranks: Map<string, Map<number, number>> | undefined;
+
+  note(issuer: string, id: number): void {
+    if (id < 0) return;
+    let ids = this.seen.get(issuer);
+    if (ids === undefined) {
+      ids = new Set();
+      this.seen.set(issuer, ids);
+    }
+    ids.add(id);
+  }
+
+  /** Freeze: after this, `rename` and `count` answer. */
+  seal(): void {
+    this.ranks = new Map();
+    for (const [issuer, ids] of this.seen) {
+      const sorted = [...ids].sort((a, b) => a - b);
+      this.ranks.set(issuer, new Map(sorted.map((id, i) => [id, i])));
+    }
+  }
+
+  rename(issuer: string, id: number): number {
+    if (id < 0) return id;
+    return this.ranks?.get(issuer)?.get(id) ?? -2;
+  }
+
+  count(issuer: string): number {
+    return this.ranks?.get(issuer)?.size ?? 0;
+  }
+}
+
+/**
+ * Encodings of subtrees that hold no id, timestamp, deadline or cursor (most of a log,
+ * the controller's partitions, LeaderAndIsr messages): they are the same in every state,
+ * so each immutable object is encoded once.
+ */
+const pureText = new WeakMap<object, string>();
+
+/**
+ * Walks `value` either collecting ids (`out` undefined) or appending its canonical
+ * encoding to `out`. `issuer` is the default issuer of ids found directly in it. Returns
+ * whether the subtree was pure (cacheable).
+ */
+export function walk(
+  value: unknown,
+  scope: Scope,
+  issuer: string,
+  renamer: IdRenamer,
+  options: EncodeOptions,
+  out: string[] | undefined,
+  /** A message: its ids belong to `issuer` (see messageIssuer), whatever its `from` says. */
+  fixedIssuer = false,
+): boolean {
+  if (value === null || typeof value !== 'object') {
+    if (out !== undefined) out.push(typeof value === 'string' ? JSON.stringify(value) : String(value));
+    return true;
+  }
+  const cached = pureText.get(value);
+  if (cached !== undefined) {
+    out?.push(cached);
+    return true;
+  }
+  const mark = out?.length ?? 0;
+  let pure = true;
+  if (Array.isArray(value)) {
+    out?.push('[');
+    for (const item of value) {
+      pure = walk(item, scope, issuer, renamer, options, out) && pure;
+      out?.push(',');
+    }
+    out?.push(']');
+  } else {
+    pure = walkRecord(value as Record<string, unknown>, scope, issuer, renamer, options, out, fixedIssuer);
+  }
+  if (pure && out !== undefined) {
+    const text = out.slice(mark).join('');
+    out.length = mark;
+    out.push(text);
+    pureText.set(value, text);
+  }
+  return pure;
+}
+
+function walkRecord(
+  record: Record<string, unknown>,
+  scope: Scope,
+  issuer: string,
+  renamer: IdRenamer,
+  options: EncodeOptions,
+  out: string[] | undefined,
+  fixedIssuer: boolean,
+): boolean {
+  const from = !fixedIssuer && typeof record['from'] === 'string' ? (record['from'] as string) : issuer;
+  let pure = true;
+  out?.push('{');
+  for (const key of Object.keys(record).sort()) {
+    if (options.skip.has(key)) continue;
+    const field = record[key];
+    if (ID_FIELDS.has(key) && typeof field === 'number') {
+      pure = false;
+      if (out === undefined) renamer.note(from, field);
+      else out.push(key, ':', String(renamer.rename(from, field)), ',');
+      continue;
+    }
+    if (out === undefined) {
+      pure = walk(field, scope, from, renamer, options, undefined) && pure;
+      continue;
+    }
+    out.push(key, ':');
+    if (NEXT_FIELDS.has(key) && typeof field === 'number') {
+      pure = false;
+      out.push(String(renamer.count(scope.owner)));
+    } else if (TIME_FIELDS.has(key) && typeof field === 'number') {
+      pure = false;
+      out.push(field >= scope.clock ? 'F' : 'O');
+    } else if (DEADLINE_FIELDS.has(key) && typeof field === 'number') {
+      pure = false;
+      out.push(field > scope.clock ? 'W' : 'R');
+    } else if (key === 'metadataCursor' && typeof field === 'number') {
+      pure = false;
+      out.push(String(field % options.cursorModulus));
+    } else pure = walk(field, scope, from, renamer, options, out) && pure;
+    out.push(',');
+  }
+  out?.push('}');
+  return pure && !(NEXT_OR_SPECIAL.some((k) => k in record));
+}
+
+/** Fields whose presence makes a record depend on its state (never cached). */
+const NEXT_OR_SPECIAL = ['nextCorrelationId', 'metadataCursor', ...TIME_FIELDS, ...DEADLINE_FIELDS, ...ID_FIELDS];
+
+/** The issuer of a message's correlation id: the requester. */
+export function messageIssuer(from: string, to: string, type: string): string {
+  return type.endsWith('Response') ? to : from;
+}

@@ -1,0 +1,115 @@
+/**
+ * State fingerprints and the visited set. A canonical state key (a string, see
+ * canonical.ts) is hashed to 64 bits (two independent 32-bit hashes: FNV-1a and a
+ * Murmur3-style mix), and the explorer stores only the fingerprint, as TLC does. With n
+ * states the chance that two different states share a fingerprint is about n² / 2^65
+ * (3·10^-6 for ten million states); the explorer prints the bound with its totals.
+ *
+ * `FingerprintSet` is an open-addressing hash table over two Uint32Arrays: 8 bytes per
+ * slot at a load factor ≤ 1/2, so about 16 bytes per state, instead of the hundreds a JS
+ * Set of key strings costs.
+ */
+import { assert } from '../../src/core/assert.ts';
+
+export interface Fingerprint {
+  readonly hi: number;
+  readonly lo: number;
+}
+
+/** 64-bit fingerprint of `key` (the (0, 0) pair is reserved for empty slots). */
+export function fingerprint(key: string): Fingerprint {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x9747b28c ^ key.length;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    let k = Math.imul(c, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    h2 ^= Math.imul(k, 0x1b873593);
+    h2 = (h2 << 13) | (h2 >>> 19);
+    h2 = (Math.imul(h2, 5) + 0xe6546b64) | 0;
+  }
+  h2 ^= h2 >>> 16;
+  h2 = Math.imul(h2, 0x85ebca6b);
+  h2 ^= h2 >>> 13;
+  h2 = Math.imul(h2, 0xc2b2ae35);
+  h2 ^= h2 >>> 16;
+  let hi = h1 >>> 0;
+  const lo = h2 >>> 0;
+  if (hi === 0 && lo === 0) hi = 1;
+  return { hi, lo };
+}
+
+export class FingerprintSet {
+  private his: Uint32Array;
+  private los: Uint32Array;
+  private mask: number;
+  size = 0;
+
+  constructor(initialCapacity = 1 << 16) {
+    let capacity = 1;
+    while (capacity < initialCapacity) capacity <<= 1;
+    this.his = new Uint32Array(capacity);
+    this.los = new Uint32Array(capacity);
+    this.mask = capacity - 1;
+  }
+
+  /** Adds `fp`; true when it was not there before. */
+  add(fp: Fingerprint): boolean {
+    if ((this.size + 1) * 2 > this.his.length) this.grow();
+    return this.insert(fp.hi, fp.lo);
+  }
+
+  has(fp: Fingerprint): boolean {
+    let slot = (fp.lo ^ Math.imul(fp.hi, 0x9e3779b1)) & this.mask;
+    for (;;) {
+      const hi = this.his[slot] as number;
+      const lo = this.los[slot] as number;
+      if (hi === 0 && lo === 0) return false;
+      if (hi === fp.hi && lo === fp.lo) return true;
+      slot = (slot + 1) & this.mask;
+    }
+  }
+
+  /** Bytes held by the table. */
+  bytes(): number {
+    return this.his.byteLength + this.los.byteLength;
+  }
+
+  private insert(fhi: number, flo: number): boolean {
+    let slot = (flo ^ Math.imul(fhi, 0x9e3779b1)) & this.mask;
+    for (;;) {
+      const hi = this.his[slot] as number;
+      const lo = this.los[slot] as number;
+      if (hi === 0 && lo === 0) {
+        this.his[slot] = fhi;
+        this.los[slot] = flo;
+        this.size++;
+        return true;
+      }
+      if (hi === fhi && lo === flo) return false;
+      slot = (slot + 1) & this.mask;
+    }
+  }
+
+  private grow(): void {
+    const his = this.his;
+    const los = this.los;
+    this.his = new Uint32Array(his.length * 2);
+    this.los = new Uint32Array(los.length * 2);
+    this.mask = this.his.length - 1;
+    const before = this.size;
+    this.size = 0;
+    for (let i = 0; i < his.length; i++) {
+      const hi = his[i] as number;
+      const lo = los[i] as number;
+      if (hi !== 0 || lo !== 0) this.insert(hi, lo);
+    }
+    assert(this.size === before, 'rehash keeps every fingerprint');
+  }
+}
+
+/** The birthday bound on a fingerprint collision among `n` states. */
+export function collisionProbability(n: number): number {
+  return (n * n) / 2 ** 65;
+}

@@ -1,0 +1,128 @@
+/**
+ * The simulator's named invariants (model/invariants.ts), judged on explorer states. The
+ * invariants read a `WorldView` and a `Ledger`; this adapter builds the view from the
+ * explorer world (each broker's abstract log, its replica's role, epoch and HW, the
+ * controller's partition) and answers the ledger's questions from the immutable ghost
+ * state, so the exact same invariant code judges both the sim and the explorer.
+ *
+ * As in src/sim/runner.ts, a state is judged against the ghost state of its
+ * predecessors, then `observe` folds it into the ghost (committed offsets, the HW each
+ * leader incarnation exposed).
+ */
+import type { ControllerContext } from '../../src/machines/controller.ts';
+import type { ReplicaContext } from '../../src/machines/replica.ts';
+import { INVARIANTS, type Invariant } from '../invariants.ts';
+import type { Ledger } from '../ledger.ts';
+import { currentLeader, entryAt, type LogEntry, type ReplicaRole, type ReplicaView, type WorldView } from '../view.ts';
+import type { AbstractLog } from './abstract-log.ts';
+import type { Ghost, World } from './world.ts';
+
+/** The `always` invariants of replication and the idempotent producer (model/guarantees.ts). */
+export const REPLICATION_INVARIANTS: readonly string[] = [
+  'no-acked-write-lost',
+  'leader-completeness',
+  'offset-stability',
+  'log-matching',
+  'high-watermark-monotonic',
+  'no-duplicate',
+  'per-partition-order',
+  'one-offset-per-ack',
+];
+
+export function invariantsNamed(names: readonly string[]): Invariant[] {
+  return names.map((name) => {
+    const found = INVARIANTS.find((i) => i.name === name);
+    if (found === undefined) throw new Error(`no invariant named ${name}`);
+    return found;
+  });
+}
+
+function entries(log: AbstractLog): LogEntry[] {
+  const out: LogEntry[] = [];
+  for (const batch of log.batches)
+    batch.records.forEach((r, i) =>
+      out.push({ offset: batch.baseOffset + i, leaderEpoch: batch.partitionLeaderEpoch, value: r.value, producerId: batch.producerId, sequence: batch.baseSequence < 0 ? -1 : batch.baseSequence + i }),
+    );
+  return out;
+}
+
+function roleOf(value: unknown): ReplicaRole {
+  return value === 'leader' ? 'leader' : value === 'unassigned' ? 'offline' : 'follower';
+}
+
+export function viewOf(world: World): WorldView {
+  const replicas: ReplicaView[] = world.disks.map((disk, b) => {
+    const snapshot = world.replicas[b];
+    const context = snapshot?.context as ReplicaContext | undefined;
+    return {
+      brokerId: b,
+      alive: snapshot !== null && snapshot !== undefined,
+      incarnation: world.restarts[b] as number,
+      role: snapshot === null || snapshot === undefined ? 'offline' : roleOf(snapshot.value),
+      leaderEpoch: context?.volatile.leaderEpoch ?? -1,
+      highWatermark: context?.volatile.highWatermark ?? 0,
+      log: entries(disk),
+    };
+  });
+  const p = (world.controller.context as ControllerContext).partitions[0];
+  const controller = p === undefined ? { leader: -1, leaderEpoch: -1, isr: [], elr: [] } : { leader: p.leader, leaderEpoch: p.leaderEpoch, isr: p.isr, elr: p.elr };
+  return { step: world.depth, phase: 1, replicas, controller };
+}
+
+/** The ledger's read side over the ghost state (a structural stand-in for model/ledger.ts's class). */
+export function ledgerOf(ghost: Ghost): Ledger {
+  const adapter = {
+    ackConflicts: ghost.ackConflicts,
+    events: { truncatedEntries: 0, leaderChangesAfterAck: 0, powerLossLostEntries: 0, isrShrinks: 0, producerRetries: 0, crashes: 0 },
+    ackedWrites: () => ghost.acked.map((a) => ({ value: a.value, offset: a.offset, step: a.depth })),
+    sendIndex: (value: string) => {
+      const match = /^v(\d+)$/.exec(value);
+      return match === null ? undefined : Number(match[1]);
+    },
+    consumedAt: () => undefined,
+    committedAt: (offset: number) => {
+      const c = ghost.committed[offset];
+      return c === undefined ? undefined : { value: c.value, step: c.depth, brokerId: c.brokerId };
+    },
+    leaderHighWatermark: (replica: ReplicaView) => {
+      const h = ghost.leaderHighWatermarks[replica.brokerId];
+      return h !== undefined && h.epoch === replica.leaderEpoch && h.incarnation === replica.incarnation ? h.highWatermark : undefined;
+    },
+  };
+  return adapter as unknown as Ledger;
+}
+
+/** The first violated invariant among `judged`, with its witness. */
+export function firstViolation(world: World, judged: readonly Invariant[]): { invariant: string; witness: string } | undefined {
+  const view = viewOf(world);
+  const ledger = ledgerOf(world.ghost);
+  for (const invariant of judged) {
+    const found = invariant.check({ view, ledger });
+    if (found !== undefined) return { invariant: invariant.name, witness: found.summary };
+  }
+  return undefined;
+}
+
+/** Ledger.observe: fold a judged state into the ghost state. */
+export function observe(world: World): Ghost {
+  const view = viewOf(world);
+  const leader = currentLeader(view);
+  if (leader === undefined) return world.ghost;
+  let ghost = world.ghost;
+  const previous = ghost.leaderHighWatermarks[leader.brokerId];
+  const same = previous !== undefined && previous.epoch === leader.leaderEpoch && previous.incarnation === leader.incarnation;
+  const highWatermark = same ? Math.max(previous.highWatermark, leader.highWatermark) : leader.highWatermark;
+  if (!same || highWatermark !== previous.highWatermark) {
+    const leaderHighWatermarks = [...ghost.leaderHighWatermarks];
+    leaderHighWatermarks[leader.brokerId] = { epoch: leader.leaderEpoch, incarnation: leader.incarnation, highWatermark };
+    ghost = { ...ghost, leaderHighWatermarks };
+  }
+  let committed = ghost.committed;
+  for (let offset = 0; offset < leader.highWatermark; offset++) {
+    const entry = entryAt(leader, offset);
+    if (entry === undefined || committed[offset] !== undefined) continue;
+    if (committed === ghost.committed) committed = [...committed];
+    (committed as ({ value: string; depth: number; brokerId: number } | undefined)[])[offset] = { value: entry.value, depth: world.depth, brokerId: leader.brokerId };
+  }
+  return committed === ghost.committed ? ghost : { ...ghost, committed };
+}

@@ -1,0 +1,65 @@
+/**
+ * Replaying an explorer counterexample: the trace file names the model, variant, bounds
+ * and each action; every action must be enabled where the trace says it is taken (so a
+ * trace from an older machine that no longer applies is reported, not forced), is
+ * applied through the same step functions, and every state is judged by the same
+ * invariants. The violation reproduces when some state of the replay violates one.
+ */
+import { InputError } from '../../src/core/assert.ts';
+import { VARIANTS, type Variant } from '../../src/protocol/config.ts';
+import type { Action } from './actions.ts';
+import { DEFAULT_REPLICATION_BOUNDS, type ReplicationBounds, replicationModel } from './models/replication.ts';
+import type { World } from './world.ts';
+
+export interface TraceFile {
+  readonly model: 'replication';
+  readonly variant: Variant | null;
+  readonly bounds: ReplicationBounds;
+  readonly invariant: string;
+  readonly steps: readonly { readonly action: Action; readonly text: string }[];
+}
+
+export interface ReplayOutcome {
+  readonly lines: string[];
+  readonly violation?: { invariant: string; witness: string; step: number };
+  readonly final: World;
+}
+
+function validate(data: unknown, file: string): TraceFile {
+  const t = data as Partial<TraceFile> | null;
+  if (t === null || typeof t !== 'object') throw new InputError(`${file}: a trace is a JSON object`);
+  if (t.model !== 'replication') throw new InputError(`${file}: model must be 'replication', not ${JSON.stringify(t.model)}`);
+  if (t.variant !== null && !VARIANTS.includes(t.variant as Variant)) throw new InputError(`${file}: unknown variant ${JSON.stringify(t.variant)}`);
+  if (typeof t.bounds !== 'object' || t.bounds === null) throw new InputError(`${file}: bounds missing`);
+  if (!Array.isArray(t.steps)) throw new InputError(`${file}: steps must be an array`);
+  return t as TraceFile;
+}
+
+function same(a: Action, b: Action): boolean {
+  return JSON.stringify(a, Object.keys(a).sort()) === JSON.stringify(b, Object.keys(b).sort());
+}
+
+export function replayTrace(data: unknown, file: string): ReplayOutcome {
+  const trace = validate(data, file);
+  const bounds: ReplicationBounds = { ...DEFAULT_REPLICATION_BOUNDS, ...trace.bounds, budget: { ...DEFAULT_REPLICATION_BOUNDS.budget, ...trace.bounds.budget } };
+  const model = replicationModel(bounds, trace.variant);
+  const lines: string[] = [`replay ${file}: replication | variant ${trace.variant ?? 'none'} | ${trace.steps.length} steps`];
+  let world = model.initial;
+  let violation: ReplayOutcome['violation'];
+  trace.steps.forEach((step, i) => {
+    const enabled = model.actions(world).find((a) => same(a, step.action));
+    if (enabled === undefined) throw new InputError(`${file}: step ${i + 1} (${step.text}) is not enabled in the replayed state`);
+    const text = model.describe(enabled, world);
+    const next = model.next(world, enabled);
+    if (next === null) throw new InputError(`${file}: step ${i + 1} (${text}) leaves the bounds`);
+    world = next;
+    lines.push(`  ${String(i + 1).padStart(2)}. ${text}`);
+    const found = model.check(world);
+    if (found !== undefined && violation === undefined) {
+      violation = { ...found, step: i + 1 };
+      lines.push(`      VIOLATED ${found.invariant}: ${found.witness}`);
+    }
+  });
+  if (violation === undefined) lines.push('the violation does not reproduce: every invariant held');
+  return violation === undefined ? { lines, final: world } : { lines, violation, final: world };
+}

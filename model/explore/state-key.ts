@@ -1,0 +1,77 @@
+/**
+ * The canonical key of an explorer world (see canonical.ts for the abstractions): every
+ * broker (running or not, its incarnation, its replica's state value and context, its
+ * abstract log: only the flushed offset while the replica runs, since its context holds
+ * the same log and checkpoints, which the refinement check in models/replication.ts
+ * asserts), the controller and producer contexts, the in-flight messages grouped by link
+ * in FIFO order, the pending timers, the faults spent and the ghost state. Left out: the
+ * absolute clocks (only fresh/old timestamps matter), the depth and the step's events.
+ */
+import { type EncodeOptions, IdRenamer, type Scope, messageIssuer, walk } from './canonical.ts';
+import { BUDGET_KEYS, CONTROLLER_NODE, PRODUCER_NODE, type World, links } from './world.ts';
+
+const SKIP_REPLICA = new Set(['config']);
+/** lastHeartbeatMs: every session check is preceded by fresh heartbeats (actions.ts `expire`). */
+const SKIP_CONTROLLER = new Set(['config', 'lastHeartbeatMs']);
+
+interface Part {
+  readonly value: unknown;
+  readonly scope: Scope;
+  readonly issuer: string;
+  readonly skip: ReadonlySet<string>;
+  readonly fixed: boolean;
+  /** For a message: its link, `from>to`. */
+  readonly link?: string;
+}
+
+function parts(world: World): Part[] {
+  const out: Part[] = [];
+  world.replicas.forEach((snapshot, b) => {
+    const owner = `broker-${b}`;
+    const scope = { owner, clock: world.clocks[b] as number };
+    if (snapshot !== null) out.push({ value: snapshot.context, scope, issuer: owner, skip: SKIP_REPLICA, fixed: false });
+  });
+  const controllerScope = { owner: CONTROLLER_NODE, clock: world.controllerClock };
+  out.push({ value: world.controller.context, scope: controllerScope, issuer: CONTROLLER_NODE, skip: SKIP_CONTROLLER, fixed: false });
+  const producerScope = { owner: PRODUCER_NODE, clock: world.producerClock };
+  out.push({ value: world.producer.context, scope: producerScope, issuer: PRODUCER_NODE, skip: SKIP_REPLICA, fixed: false });
+  for (const { from, to } of links(world.network))
+    for (const e of world.network)
+      if (e.from === from && e.to === to)
+        out.push({ value: e.message, scope: { owner: to, clock: 0 }, issuer: messageIssuer(from, to, e.message.type), skip: SKIP_REPLICA, fixed: true, link: `${from}>${to}` });
+  for (const t of world.timers) out.push({ value: t.event, scope: { owner: t.node, clock: 0 }, issuer: t.node, skip: SKIP_REPLICA, fixed: false });
+  return out;
+}
+
+export function worldKey(world: World, cursorModulus: number): string {
+  const all = parts(world);
+  const renamer = new IdRenamer();
+  const collect: EncodeOptions = { skip: SKIP_REPLICA, cursorModulus };
+  for (const p of all) walk(p.value, p.scope, p.issuer, renamer, { ...collect, skip: p.skip }, undefined, p.fixed);
+  renamer.seal();
+  const out: string[] = [];
+  world.replicas.forEach((snapshot, b) => {
+    const disk = world.disks[b];
+    out.push(`B${b}:${world.incarnations[b]}:`);
+    if (snapshot === null) out.push('down', JSON.stringify(disk));
+    else out.push(JSON.stringify(snapshot.value), '@', String(disk?.flushedOffset));
+    out.push(';');
+  });
+  out.push(JSON.stringify(world.controller.value), JSON.stringify(world.producer.value), '|');
+  let link = '';
+  for (const p of all) {
+    if (p.link !== undefined && p.link !== link) {
+      out.push('@', p.link);
+      link = p.link;
+    }
+    walk(p.value, p.scope, p.issuer, renamer, { skip: p.skip, cursorModulus }, out, p.fixed);
+    out.push(';');
+  }
+  for (const t of world.timers) out.push('T', t.node, t.id.replace(/\/\d+$/, ''), ';');
+  const g = world.ghost;
+  out.push('G', String(g.sent), JSON.stringify(g.acked.map((a) => [a.value, a.offset])), JSON.stringify(g.ackConflicts));
+  out.push(JSON.stringify(g.committed.map((c) => c?.value ?? null)), JSON.stringify(g.leaderHighWatermarks));
+  out.push('U');
+  for (const k of BUDGET_KEYS) out.push(String(world.used[k]), ',');
+  return out.join('');
+}

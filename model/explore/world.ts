@@ -1,0 +1,317 @@
+/**
+ * The explorer's world: an immutable value holding every machine snapshot (one replica
+ * per broker, the controller, the producer), each broker's abstract log, the in-flight
+ * messages, the pending timers, each broker's logical clock, the budget of faults spent
+ * and the ghost state the invariants need. Every change returns a new world, so BFS can
+ * keep the frontier and never copies a state it does not change.
+ *
+ * Hosting follows src/machines/effects.ts exactly as the simulator does: a machine is
+ * stepped with `step()` (src/machines/step.ts) on a delivered message stamped with its
+ * node's clock, a fired timer's event, or a client operation; its effects are carried
+ * out in order: `send` puts an envelope on the network (per-link FIFO, as Kafka's TCP
+ * connections are), `storage` changes the broker's abstract log, `setTimer` /
+ * `cancelTimer` change the pending timers, `client` feeds the ghost ledger.
+ *
+ * What differs from the simulator (spec/explorer.md): storage is the abstract log, not
+ * segment files; timers have no deadlines (any pending timer may fire next: every
+ * message delay is possible); clocks advance only in jumps beyond every timeout; the
+ * broker lifecycle machine is replaced by the environment actions of actions.ts
+ * (registration on restart, heartbeats, session expiry) stepping the real controller.
+ */
+import type { AnyStateMachine } from 'xstate';
+import { assert } from '../../src/core/assert.ts';
+import type { Effect } from '../../src/machines/effects.ts';
+import { step } from '../../src/machines/step.ts';
+import { type ProtocolMessage, brokerNode } from '../../src/protocol/messages.ts';
+import type { StorageCommand } from '../../src/protocol/storage.ts';
+import { type AbstractLog, applyStorage } from './abstract-log.ts';
+
+export const CONTROLLER_NODE = 'controller';
+export const PRODUCER_NODE = 'producer-0';
+
+export interface Envelope {
+  readonly from: string;
+  readonly to: string;
+  readonly message: ProtocolMessage;
+}
+
+export interface PendingTimer {
+  readonly node: string;
+  readonly id: string;
+  readonly event: { readonly type: string };
+}
+
+/** A machine's snapshot as the explorer handles it (xstate's, kept opaque). */
+export interface Snapshot {
+  readonly value: unknown;
+  readonly context: unknown;
+}
+
+export interface AckedWrite {
+  readonly value: string;
+  readonly offset: number;
+  readonly depth: number;
+}
+
+/** Ghost state (model/ledger.ts's, as an immutable value that is part of the state). */
+export interface Ghost {
+  readonly acked: readonly AckedWrite[];
+  readonly ackConflicts: readonly { value: string; offsets: [number, number] }[];
+  /** Offset → the first value seen below a current leader's HW. */
+  readonly committed: readonly ({ value: string; depth: number; brokerId: number } | undefined)[];
+  /** Per broker: the highest HW its latest leader incarnation (epoch, process) exposed. */
+  readonly leaderHighWatermarks: readonly ({ epoch: number; incarnation: number; highWatermark: number } | undefined)[];
+  /** Values handed to the producer so far (v0, v1, ...). */
+  readonly sent: number;
+}
+
+export interface Budget {
+  readonly crashes: number;
+  readonly powerLosses: number;
+  readonly drops: number;
+  readonly duplicates: number;
+  readonly reorders: number;
+  readonly expirations: number;
+  /** Request timeouts racing an answer (producer RequestTimeout, leader ProduceTimeout). */
+  readonly timeouts: number;
+  /** Late ISR checks: a leader's clock jumps past replica.lag.time.max.ms. */
+  readonly lags: number;
+}
+
+export const NO_FAULTS: Budget = { crashes: 0, powerLosses: 0, drops: 0, duplicates: 0, reorders: 0, expirations: 0, timeouts: 0, lags: 0 };
+export const BUDGET_KEYS: readonly (keyof Budget)[] = ['crashes', 'powerLosses', 'drops', 'duplicates', 'reorders', 'expirations', 'timeouts', 'lags'];
+
+export interface World {
+  readonly replicas: readonly (Snapshot | null)[];
+  readonly controller: Snapshot;
+  readonly producer: Snapshot;
+  readonly disks: readonly AbstractLog[];
+  /** Each broker's current process incarnation id (the one the controller must register). */
+  readonly incarnations: readonly number[];
+  /** Process starts so far per broker (0 until the first restart): ReplicaView.incarnation. */
+  readonly restarts: readonly number[];
+  readonly clocks: readonly number[];
+  readonly controllerClock: number;
+  readonly producerClock: number;
+  readonly network: readonly Envelope[];
+  readonly timers: readonly PendingTimer[];
+  readonly used: Budget;
+  readonly ghost: Ghost;
+  /** Steps from the initial state (for witnesses; not part of the key). */
+  readonly depth: number;
+  /** `sometimes` events the step into this state produced (not part of the key). */
+  readonly events: readonly string[];
+}
+
+/** An event for a machine: a delivered message, a timer's event or a client operation, stamped with `nowMs`. */
+export type MachineEvent = object;
+
+export interface Machines {
+  readonly replica: AnyStateMachine;
+  readonly controller: AnyStateMachine;
+  readonly producer: AnyStateMachine;
+}
+
+/** Node names that host no explorer machine: what they are sent is dropped (see header). */
+const UNHOSTED_TYPES = new Set(['BrokerRegistrationResponse', 'BrokerHeartbeatResponse']);
+
+export function brokerOf(node: string): number {
+  const match = /^broker-(\d+)$/.exec(node);
+  return match === null ? -1 : Number(match[1]);
+}
+
+/** Mutable scratch copy of a world while one action runs; `freeze` returns the new world. */
+export class Draft {
+  replicas: (Snapshot | null)[];
+  controller: Snapshot;
+  producer: Snapshot;
+  disks: AbstractLog[];
+  incarnations: number[];
+  restarts: number[];
+  clocks: number[];
+  controllerClock: number;
+  producerClock: number;
+  network: Envelope[];
+  timers: PendingTimer[];
+  used: Budget;
+  ghost: Ghost;
+  events: string[] = [];
+
+  constructor(
+    readonly base: World,
+    readonly machines: Machines,
+  ) {
+    this.replicas = [...base.replicas];
+    this.controller = base.controller;
+    this.producer = base.producer;
+    this.disks = [...base.disks];
+    this.incarnations = [...base.incarnations];
+    this.restarts = [...base.restarts];
+    this.clocks = [...base.clocks];
+    this.controllerClock = base.controllerClock;
+    this.producerClock = base.producerClock;
+    this.network = [...base.network];
+    this.timers = [...base.timers];
+    this.used = base.used;
+    this.ghost = base.ghost;
+  }
+
+  freeze(): World {
+    return {
+      replicas: this.replicas,
+      controller: this.controller,
+      producer: this.producer,
+      disks: this.disks,
+      incarnations: this.incarnations,
+      restarts: this.restarts,
+      clocks: this.clocks,
+      controllerClock: this.controllerClock,
+      producerClock: this.producerClock,
+      network: this.network,
+      timers: this.timers.sort(compareTimers),
+      used: this.used,
+      ghost: this.ghost,
+      depth: this.base.depth + 1,
+      events: this.events,
+    };
+  }
+
+  nowAt(node: string): number {
+    if (node === CONTROLLER_NODE) return this.controllerClock;
+    if (node === PRODUCER_NODE) return this.producerClock;
+    const b = brokerOf(node);
+    return b < 0 ? 0 : (this.clocks[b] as number);
+  }
+
+  isUp(node: string): boolean {
+    const b = brokerOf(node);
+    return b < 0 || this.replicas[b] !== null;
+  }
+
+  /** Step the machine at `node` with `event`; carry out its effects. A down node ignores it. */
+  deliver(node: string, event: MachineEvent): void {
+    const machine = this.machineAt(node);
+    const snapshot = this.snapshotAt(node);
+    if (machine === undefined || snapshot === null) return;
+    const result = step(machine, snapshot as never, event as never);
+    this.setSnapshot(node, result.snapshot as unknown as Snapshot);
+    this.perform(node, result.effects);
+  }
+
+  /** Adopt a freshly started machine's snapshot and effects. */
+  adopt(node: string, snapshot: Snapshot, effects: readonly Effect[]): void {
+    this.setSnapshot(node, snapshot);
+    this.perform(node, effects);
+  }
+
+  perform(node: string, effects: readonly Effect[]): void {
+    for (const effect of effects) {
+      switch (effect.type) {
+        case 'send':
+          this.send(node, effect.to, effect.message);
+          break;
+        case 'storage':
+          this.store(node, effect.command);
+          break;
+        case 'setTimer':
+          if (node === CONTROLLER_NODE) break; // session checks are the `expire` action
+          this.timers = this.timers.filter((t) => !(t.node === node && t.id === effect.id));
+          this.timers.push({ node, id: effect.id, event: effect.event });
+          break;
+        case 'cancelTimer':
+          this.timers = this.timers.filter((t) => !(t.node === node && t.id === effect.id));
+          break;
+        case 'client':
+          this.onClient(effect.event);
+          break;
+      }
+    }
+  }
+
+  send(from: string, to: string, message: ProtocolMessage): void {
+    if (UNHOSTED_TYPES.has(message.type) || !this.isUp(to)) return;
+    this.network.push({ from, to, message });
+  }
+
+  private store(node: string, command: StorageCommand): void {
+    const b = brokerOf(node);
+    assert(b >= 0, `storage effect from ${node}`);
+    const before = this.disks[b] as AbstractLog;
+    const after = applyStorage(before, command);
+    if (command.type === 'truncate' && after.batches.length < before.batches.length) this.events.push('truncation-happened');
+    this.disks[b] = after;
+  }
+
+  private onClient(event: { readonly type: string; readonly f: string; readonly value: readonly (readonly unknown[])[] }): void {
+    if (event.f !== 'send' || event.type !== 'ok') return;
+    for (const op of event.value) {
+      const result = op[2];
+      if (!Array.isArray(result)) continue;
+      const [offset, value] = result as [number | null, string];
+      if (offset !== null) this.recordAck(value, offset);
+    }
+  }
+
+  private recordAck(value: string, offset: number): void {
+    const previous = this.ghost.acked.find((a) => a.value === value);
+    if (previous !== undefined && previous.offset !== offset) {
+      this.ghost = { ...this.ghost, ackConflicts: [...this.ghost.ackConflicts, { value, offsets: [previous.offset, offset] }] };
+      return;
+    }
+    if (previous !== undefined) return;
+    const acked = [...this.ghost.acked, { value, offset, depth: this.base.depth + 1 }].sort((a, b) => a.offset - b.offset || (a.value < b.value ? -1 : 1));
+    this.ghost = { ...this.ghost, acked };
+    this.events.push('some-write-acked');
+  }
+
+  private machineAt(node: string): AnyStateMachine | undefined {
+    if (node === CONTROLLER_NODE) return this.machines.controller;
+    if (node === PRODUCER_NODE) return this.machines.producer;
+    return brokerOf(node) >= 0 ? this.machines.replica : undefined;
+  }
+
+  snapshotAt(node: string): Snapshot | null {
+    if (node === CONTROLLER_NODE) return this.controller;
+    if (node === PRODUCER_NODE) return this.producer;
+    const b = brokerOf(node);
+    assert(b >= 0, `unknown node ${node}`);
+    return this.replicas[b] ?? null;
+  }
+
+  private setSnapshot(node: string, snapshot: Snapshot): void {
+    if (node === CONTROLLER_NODE) this.controller = snapshot;
+    else if (node === PRODUCER_NODE) this.producer = snapshot;
+    else this.replicas[brokerOf(node)] = snapshot;
+  }
+
+  /** Remove a crashed broker's machine, its timers and the messages addressed to it. */
+  crash(b: number): void {
+    const node = brokerNode(b);
+    this.replicas[b] = null;
+    this.timers = this.timers.filter((t) => t.node !== node);
+    this.network = this.network.filter((e) => e.to !== node);
+  }
+
+  spend(fault: keyof Budget): void {
+    this.used = { ...this.used, [fault]: this.used[fault] + 1 };
+  }
+}
+
+export function compareTimers(a: PendingTimer, b: PendingTimer): number {
+  return a.node < b.node ? -1 : a.node > b.node ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** Index of the first message on the link from → to (its head), or -1. */
+export function headOf(network: readonly Envelope[], from: string, to: string): number {
+  return network.findIndex((e) => e.from === from && e.to === to);
+}
+
+/** The links with messages, in canonical order. */
+export function links(network: readonly Envelope[]): { from: string; to: string }[] {
+  const seen = new Map<string, { from: string; to: string }>();
+  for (const e of network) {
+    const key = `${e.from}>${e.to}`;
+    if (!seen.has(key)) seen.set(key, { from: e.from, to: e.to });
+  }
+  return [...seen.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, l]) => l);
+}
