@@ -9,6 +9,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   oracle: async () => import('./oracle.ts'),
   storage: async () => import('./storage.ts'),
   machines: async () => import('./machines.ts'),
+  txn: async () => import('./txn.ts'),
 };
 
 async function main(argv: string[]): Promise<number> {

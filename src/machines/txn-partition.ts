@@ -21,7 +21,7 @@
  * COMMIT/ABORT marker (WriteTxnMarkers) is fenced by the coordinator epoch and, by the
  * transaction version's rule, by the producer epoch (KIP-890 part 2 bumps it per EndTxn).
  *
- * State is derived from the log by replay (`txnStateFromLog`, cached per log array), so a
+ * State is derived from the log by replay (`txnStateFromLog`, memoized per append), so a
  * follower, a truncated log and a restarted broker all agree with the leader by
  * construction: the same replay Kafka does from its producer snapshots.
  *
@@ -59,12 +59,23 @@ export interface AbortedTxn {
   readonly lastStableOffset: number;
 }
 
+/** An immutable list, newest first: O(1) to extend, shared between successive states. */
+export type Chain<T> = { readonly head: T; readonly rest: Chain<T> } | null;
+
 export interface TxnPartitionState {
   /** Sorted by producerId. */
   readonly producers: readonly TxnProducerEntry[];
-  /** In marker order. */
-  readonly completed: readonly CompletedTxn[];
-  readonly aborted: readonly AbortedTxn[];
+  /** Newest marker first (markers are in offset order). */
+  readonly completed: Chain<CompletedTxn>;
+  /** The `.txnindex`, newest first. */
+  readonly aborted: Chain<AbortedTxn>;
+}
+
+/** A chain's items, oldest first, stopping (going back) at the first that fails `keep`. */
+export function chainItems<T>(chain: Chain<T>, keep: (item: T) => boolean = () => true): T[] {
+  const items: T[] = [];
+  for (let c = chain; c !== null && keep(c.head); c = c.rest) items.push(c.head);
+  return items.reverse();
 }
 
 export type MarkerType = 'COMMIT' | 'ABORT';
@@ -75,7 +86,7 @@ export interface Marker {
 }
 
 export function emptyTxnState(): TxnPartitionState {
-  return { producers: [], completed: [], aborted: [] };
+  return { producers: [], completed: null, aborted: null };
 }
 
 // ---- Markers in the abstract log --------------------------------------------------------
@@ -141,25 +152,44 @@ function completeTxn(state: TxnPartitionState, entry: TxnProducerEntry, marker: 
   if (entry.currentTxnFirstOffset < 0) return next; // a marker with no data here
   const isAborted = marker.type === 'ABORT';
   const txn: CompletedTxn = { producerId: entry.producerId, firstOffset: entry.currentTxnFirstOffset, lastOffset: offset, isAborted };
-  const completed = [...next.completed, txn];
+  const completed = { head: txn, rest: next.completed };
   if (!isAborted) return { ...next, completed };
   // kafka-internals §4.4: the next open transaction of another producer, else marker + 1.
   const othersOpen = next.producers.filter((p) => p.currentTxnFirstOffset >= 0).map((p) => p.currentTxnFirstOffset);
   const lastStableOffset = othersOpen.length > 0 ? Math.min(...othersOpen) : offset + 1;
-  const aborted = [...next.aborted, { producerId: entry.producerId, firstOffset: txn.firstOffset, lastOffset: offset, lastStableOffset }];
+  const aborted = { head: { producerId: entry.producerId, firstOffset: txn.firstOffset, lastOffset: offset, lastStableOffset }, rest: next.aborted };
   return { ...next, completed, aborted };
 }
 
-const cache = new WeakMap<readonly LogBatch[], TxnPartitionState>();
+/** The last log seen ending with a given batch object, and its state (a memo, not state). */
+const byLastBatch = new WeakMap<LogBatch, { readonly log: readonly LogBatch[]; readonly state: TxnPartitionState }>();
 
-/** Transaction state by replaying `log` from the start (cached per log array). */
+/**
+ * Transaction state by replaying `log` from the start. Memoized: a log that extends a log
+ * seen before by one batch (the same batch objects in the same places, checked by identity)
+ * replays only that batch, as Kafka updates its ProducerStateManager per append.
+ */
 export function txnStateFromLog(log: readonly LogBatch[]): TxnPartitionState {
-  const cached = cache.get(log);
-  if (cached !== undefined) return cached;
-  let state = emptyTxnState();
-  for (const batch of log) state = replayTxnBatch(state, batch);
-  cache.set(log, state);
+  const last = log.at(-1);
+  if (last === undefined) return emptyTxnState();
+  const hit = byLastBatch.get(last);
+  if (hit !== undefined && samePrefix(hit.log, log, log.length)) return hit.state;
+  const before = log.at(-2);
+  const parent = before === undefined ? null : byLastBatch.get(before);
+  let state: TxnPartitionState;
+  if (before === undefined) state = replayTxnBatch(emptyTxnState(), last);
+  else if (parent !== undefined && parent !== null && samePrefix(parent.log, log, log.length - 1)) state = replayTxnBatch(parent.state, last);
+  else state = log.reduce(replayTxnBatch, emptyTxnState());
+  byLastBatch.set(last, { log, state });
   return state;
+}
+
+/** `a` has exactly `length` batches, the same objects as `b`'s first `length`. */
+function samePrefix(a: readonly LogBatch[], b: readonly LogBatch[], length: number): boolean {
+  if (a.length !== length) return false;
+  if (a === b) return true;
+  for (let i = length - 1; i >= 0; i--) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 // ---- Checks before an append ---------------------------------------------------------------
@@ -235,7 +265,8 @@ export function firstUnstableOffset(state: TxnPartitionState, highWatermark: num
     first = first === null ? offset : Math.min(first, offset);
   };
   for (const p of state.producers) if (p.currentTxnFirstOffset >= 0) consider(p.currentTxnFirstOffset);
-  for (const t of state.completed) if (t.lastOffset >= highWatermark) consider(t.firstOffset);
+  // Newest first: once a marker is below the HW, every older one is too.
+  for (const t of chainItems(state.completed, (x) => x.lastOffset >= highWatermark)) consider(t.firstOffset);
   return first;
 }
 
@@ -252,8 +283,8 @@ export interface AbortedTransaction {
 
 /** The Fetch response's AbortedTransactions for [fetchOffset, upperBound) (`collectAbortedTxns`). */
 export function abortedTransactions(state: TxnPartitionState, fetchOffset: number, upperBound: number): AbortedTransaction[] {
-  return state.aborted
-    .filter((a) => a.lastOffset >= fetchOffset && a.firstOffset < upperBound)
+  return chainItems(state.aborted, (a) => a.lastOffset >= fetchOffset)
+    .filter((a) => a.firstOffset < upperBound)
     .map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset }));
 }
 

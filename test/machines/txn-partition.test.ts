@@ -6,6 +6,7 @@ import {
   type AbortedTransaction,
   type TxnPartitionState,
   abortedTransactions,
+  chainItems,
   checkMarker,
   checkTransactionalProduce,
   filterReadCommitted,
@@ -67,18 +68,18 @@ describe('replay, LSO and the aborted-transaction index', () => {
     expect(lastStableOffset(committed, 3)).toBe(1); // marker at 3 not yet below the HW
     expect(lastStableOffset(committed, 4)).toBe(4);
     expect(committed.producers[0]?.coordinatorEpoch).toBe(4);
-    expect(committed.aborted).toEqual([]);
+    expect(chainItems(committed.aborted)).toEqual([]);
   });
 
   it('an abort adds a .txnindex entry whose LSO is the next open transaction of another producer, else marker + 1', () => {
     const log = logOf([data(1, 0, 'a'), data(2, 0, 'b'), marker(1, 0, false), data(1, 0, 'c'), marker(1, 0, false)]);
     const state = txnStateFromLog(log);
-    expect(state.aborted).toEqual([
+    expect(chainItems(state.aborted)).toEqual([
       { producerId: 1, firstOffset: 0, lastOffset: 2, lastStableOffset: 1 },
       { producerId: 1, firstOffset: 3, lastOffset: 4, lastStableOffset: 1 },
     ]);
     const alone = txnStateFromLog(logOf([data(1, 0, 'a'), marker(1, 0, false)]));
-    expect(alone.aborted).toEqual([{ producerId: 1, firstOffset: 0, lastOffset: 1, lastStableOffset: 2 }]);
+    expect(chainItems(alone.aborted)).toEqual([{ producerId: 1, firstOffset: 0, lastOffset: 1, lastStableOffset: 2 }]);
     expect(abortedTransactions(state, 0, 5)).toEqual([
       { producerId: 1, firstOffset: 0 },
       { producerId: 1, firstOffset: 3 },
@@ -89,7 +90,7 @@ describe('replay, LSO and the aborted-transaction index', () => {
 
   it('a marker for a producer with no data here completes nothing', () => {
     const state = txnStateFromLog(logOf([marker(9, 0, true, 2)]));
-    expect(state.completed).toEqual([]);
+    expect(chainItems(state.completed)).toEqual([]);
     expect(state.producers[0]).toMatchObject({ producerId: 9, coordinatorEpoch: 2, currentTxnFirstOffset: -1 });
     expect(markerOf(data(1, 0, 'x'))).toBeNull();
   });
