@@ -196,3 +196,36 @@ describe('transaction.version=1: a delayed EndTxn completes the next transaction
     expect(delayedEndTxn({ ...DEFAULT_CONFIG })).toEqual({ delayed: 'PRODUCER_FENCED', abort: 'NONE', visible: ['v1'] });
   });
 });
+
+describe('transaction.version=1: a delayed produce lands in the next transaction (KAFKA-17754, KIP-890 part 2)', () => {
+  /**
+   * T1's produce of 'late' is delayed; the client gives up on T1 and aborts it, starts T2 on
+   * the same partition. The delayed produce arrives while T2 is open: under TV1 it passes
+   * verification (the partition is in the open T2) and is committed with T2, although its
+   * own transaction was aborted.
+   */
+  function delayedProduce(config: ClusterConfig) {
+    const w = world(config);
+    const p = init(w, 'c')!;
+    add(w, 'c', p.producerId, p.producerEpoch);
+    w.holdIf = (e: Envelope) => e.message.type === 'Produce' && e.to === 'broker-1';
+    produce(w, 'c', p.producerId, p.producerEpoch, 'late');
+    w.holdIf = null;
+    const aborted = endTxn(w, 'c', p.producerId, p.producerEpoch, false)!;
+    const epoch = aborted.producerEpoch >= 0 ? aborted.producerEpoch : p.producerEpoch;
+    add(w, 'c', p.producerId, epoch);
+    w.release(); // the delayed produce of T1
+    const late = w.take('ProduceResponse', 'c')[0]?.errorCode;
+    produce(w, 'c', p.producerId, epoch, 'v2', epoch === p.producerEpoch ? 1 : 0);
+    endTxn(w, 'c', p.producerId, epoch, true);
+    return { late, visible: readCommitted(w) };
+  }
+
+  it('TV1: the aborted transaction\'s write is committed with the next one (aborted read)', () => {
+    expect(delayedProduce({ ...DEFAULT_CONFIG, 'transaction.version': 1 })).toEqual({ late: 'NONE', visible: ['late', 'v2'] });
+  });
+
+  it('TV2: the abort bumped the epoch, so the delayed write is refused (INVALID_PRODUCER_EPOCH)', () => {
+    expect(delayedProduce({ ...DEFAULT_CONFIG })).toEqual({ late: 'INVALID_PRODUCER_EPOCH', visible: ['v2'] });
+  });
+});
