@@ -244,9 +244,12 @@ function recoverSegments(
     if (result.truncatedBytes === 0) continue;
     progress.truncatedBytes += result.truncatedBytes;
     progress.problems.push(`${result.problem ?? segment.logPath}: truncated ${result.truncatedBytes} bytes at position ${result.validBytes}`);
-    const emptyAndBehind = i > 0 && segment.size() === 0 && segment.baseOffset < minOffset;
+    const emptyAndBehind = i > 0 && result.validBytes === 0 && segment.baseOffset < minOffset;
+    // Later segments go first (durably), then the cut: a crash in between leaves the bad
+    // tail for the next recovery, never a cut segment followed by what came after it.
     const later = segments.splice(emptyAndBehind ? i : i + 1);
     deleteSegments(fs, dir, later, progress);
+    if (!emptyAndBehind && variant !== 'no-truncate') segment.cutTail(result.validBytes);
     break;
   }
   return segments;

@@ -184,8 +184,10 @@ export class LogSegment {
 
   /**
    * `LogSegment.recover`: validate every batch, rebuild the indexes, feed producer state and
-   * the epoch cache, cut at the first invalid byte. `minOffset` is the lowest offset the
-   * first batch may have (the previous segment's next offset).
+   * the epoch cache, up to the first invalid byte. `minOffset` is the lowest offset the
+   * first batch may have (the previous segment's next offset). The file is not cut here:
+   * the caller first deletes the later segments, then calls `cutTail` (a crash in between
+   * must leave a state the next recovery repairs the same way).
    */
   recover(producerState: ProducerStateManager, epochCache: LeaderEpochCache, minOffset: number, variant: RecoveryVariant = 'kafka'): SegmentRecovery {
     const buf = this.fs.read(this.logPath);
@@ -207,9 +209,9 @@ export class LogSegment {
       batches++;
     }
     const truncatedBytes = buf.length - validBytes;
-    if (truncatedBytes > 0 && variant !== 'no-truncate') this.cutAt(validBytes);
-    // The broken variant leaves the bad bytes in place: later appends land behind them.
-    if (variant === 'no-truncate') this.sizeBytes = buf.length;
+    // The caller cuts the file (`cutTail`) once later segments are gone; the broken variant
+    // never does, and its later appends land behind the bad bytes.
+    this.sizeBytes = variant === 'no-truncate' ? buf.length : validBytes;
     return problem === undefined ? { batches, validBytes, truncatedBytes } : { batches, validBytes, truncatedBytes, problem };
   }
 
@@ -243,6 +245,12 @@ export class LogSegment {
     const latest = epochCache.latest()?.epoch ?? -1;
     if (header.partitionLeaderEpoch >= 0 && header.partitionLeaderEpoch > latest) epochCache.assign(header.partitionLeaderEpoch, header.baseOffset);
     applyToProducerState(producerState, buf, position, header, (txn) => this.appendAbortedTxn(txn));
+  }
+
+  /** Cut the file after recovery found `validBytes` valid bytes (durably). */
+  cutTail(validBytes: number): void {
+    assert(validBytes === this.sizeBytes, `cut at ${validBytes}, recovery kept ${this.sizeBytes}`);
+    this.cutAt(validBytes);
   }
 
   /** Cut the log at `position` (a batch boundary), trim the indexes, make it durable. */

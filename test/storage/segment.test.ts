@@ -68,10 +68,14 @@ describe('LogSegment.append', () => {
 describe('LogSegment.recover', () => {
   it('cuts at a batch whose baseOffset is below the previous lastOffset + 1', () => {
     const { fs, segment } = segmentWith(0, batchAt(0, 3), batchAt(2, 1), batchAt(3, 1));
+    const before = fs.size(segment.logPath);
     const result = recover(segment, 0);
     expect(result.batches).toBe(1);
     expect(result.problem).toMatch(/baseOffset 2 below 3/);
+    expect(fs.size(segment.logPath)).toBe(before); // the caller cuts, after deleting later segments
+    segment.cutTail(result.validBytes);
     expect(fs.size(segment.logPath)).toBe(batchAt(0, 3).length);
+    expect(fs.unsyncedOpsOf(segment.logPath)).toBe(0);
     expect(segment.nextOffset()).toBe(3);
   });
 
@@ -102,7 +106,7 @@ describe('LogSegment.recover', () => {
     expect(cache.list()).toEqual([{ epoch: 2, startOffset: 0 }, { epoch: 5, startOffset: 9 }]);
   });
 
-  it('the broken variants: skip-crc-check keeps a batch with a bad CRC, no-truncate leaves the bad tail', () => {
+  it('the broken variants: skip-crc-check keeps a batch with a bad CRC, no-truncate keeps the bad tail in its size', () => {
     const bad = batchAt(1);
     bad[bad.length - 1]! ^= 0xff;
     expect(recover(segmentWith(0, batchAt(0), bad).segment, 0).batches).toBe(1);
@@ -110,7 +114,8 @@ describe('LogSegment.recover', () => {
     const { fs, segment } = segmentWith(0, batchAt(0), bad);
     const result = recover(segment, 0, 'no-truncate');
     expect(result.truncatedBytes).toBe(bad.length);
-    expect(fs.size(segment.logPath)).toBe(2 * bad.length); // found, but not cut
+    expect(segment.size()).toBe(2 * bad.length); // found, but later appends go behind it
+    expect(fs.size(segment.logPath)).toBe(2 * bad.length);
   });
 
   it('truncateTo cuts at the start of the batch holding the offset, durably', () => {
