@@ -62,7 +62,7 @@ export class HistoryLog {
   /** The first log slot (key, offset) line it was seen, or -1. */
   readonly valueSlot = new Int32Column();
   /** Further slots of a value seen at several offsets (duplicates). */
-  readonly valueExtraSlots = new Map<number, number[]>();
+  readonly valueExtraSlots = new Map<number, Set<number>>();
 
   /** A slot is one (key, offset) pair named by some read or send. */
   readonly slotKey = new Int32Column();
@@ -70,7 +70,7 @@ export class HistoryLog {
   /** The first value placed at the slot by the log, or -1 while none is. */
   readonly slotValue = new Int32Column();
   /** Further values at a slot (inconsistent offsets). */
-  readonly slotConflicts = new Map<number, number[]>();
+  readonly slotConflicts = new Map<number, Set<number>>();
 
   readonly opIndex = new Float64Column();
   readonly opProcess = new Int32Column();
@@ -202,10 +202,11 @@ export class HistoryLog {
   }
 }
 
-function addUnique(map: Map<number, number[]>, at: number, item: number): void {
-  const list = map.get(at);
-  if (list === undefined) map.set(at, [item]);
-  else if (!list.includes(item)) list.push(item);
+/** Sets (not lists): a corrupt history may pile thousands of values on one offset. */
+function addUnique(map: Map<number, Set<number>>, at: number, item: number): void {
+  const set = map.get(at);
+  if (set === undefined) map.set(at, new Set([item]));
+  else set.add(item);
 }
 
 /** Feeds events into a `HistoryLog`, pairing invokes with completions per process. */

@@ -4,6 +4,13 @@
  */
 import { compareValues, type Analysis, type Findings } from '../analysis.ts';
 
+/** A witness lists at most this many values or offsets, then says how many more there are. */
+const LISTED = 64;
+
+function listed<T>(items: T[], field: string): Record<string, unknown> {
+  return items.length <= LISTED ? { [field]: items } : { [field]: items.slice(0, LISTED), more: items.length - LISTED };
+}
+
 /** `inconsistent-offsets`: one (key, offset) holds two or more different values. */
 export function inconsistentOffsets(a: Analysis, out: Findings): void {
   const log = a.log;
@@ -17,7 +24,7 @@ export function inconsistentOffsets(a: Analysis, out: Findings): void {
         key: a.keyName(key),
         offset: log.slotOffset.get(slot),
         index: i,
-        values: [log.slotValue.get(slot), ...others].map((v) => a.raw(v)).sort(compareValues),
+        ...listed([log.slotValue.get(slot), ...others].map((v) => a.raw(v)).sort(compareValues), 'values'),
       }));
     }
   }
@@ -40,7 +47,7 @@ export function duplicates(a: Analysis, out: Findings): void {
     for (const value of values) {
       const slots = [log.valueSlot.get(value), ...(log.valueExtraSlots.get(value) ?? [])];
       const offsets = slots.map((slot) => log.slotOffset.get(slot)).sort((x, y) => x - y);
-      out.report('duplicate', () => ({ key: a.keyName(key), value: a.raw(value), count: offsets.length, offsets }));
+      out.report('duplicate', () => ({ key: a.keyName(key), value: a.raw(value), count: offsets.length, ...listed(offsets, 'offsets') }));
     }
   }
 }

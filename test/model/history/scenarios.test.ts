@@ -383,4 +383,13 @@ describe('verdicts', () => {
     expect(g.anomalyCounts['garbage-read']).toBe(10);
     expect(g.anomalies['garbage-read']).toHaveLength(3);
   });
+
+  it('a witness lists at most 64 values, then says how many more', () => {
+    const h = new History();
+    for (let v = 0; v < 100; v++) h.send(v, [['x', v, 0]]);
+    h.poll(999, { x: [[0, 0]] });
+    const [w] = check(h).anomalies['inconsistent-offsets'] as Record<string, unknown>[];
+    expect((w!['values'] as number[]).length).toBe(64);
+    expect(w!['more']).toBe(36);
+  });
 });
