@@ -112,7 +112,9 @@ export function render(file: string, result: CheckResult): string[] {
   const o = result.options;
   const allowed = allowedAnomalyTypes(o);
   const lines = [verdictLine(result), ''];
-  lines.push(`history: ${file}: ${s.events} events, ${s.operations} operations (${s.ok} ok, ${s.fail} fail, ${s.info} info), ${s.keys} keys, ${s.values} values, ${s.writes} sends, ${s.reads} reads${s.notes > 0 ? `, ${s.notes} notes` : ''}`);
+  const counted = [count(s.events, 'event'), `${count(s.operations, 'operation')} (${s.ok} ok, ${s.fail} fail, ${s.info} info)`, count(s.keys, 'key'), count(s.values, 'value'), count(s.writes, 'send'), count(s.reads, 'read')];
+  if (s.notes > 0) counted.push(count(s.notes, 'note'));
+  lines.push(`history: ${file}: ${counted.join(', ')}`);
   lines.push(`options: txn=${o.txn} subVia=${o.subVia.join(',')} wwDeps=${o.wwDeps} isolation=${o.isolation ?? 'unspecified (Jepsen rules)'}`);
   if (result.error !== undefined) lines.push(`error: ${result.error}`);
   const ordered = [...result.badAnomalyTypes, ...result.anomalyTypes.filter((t) => !result.badAnomalyTypes.includes(t))];
@@ -125,6 +127,10 @@ export function render(file: string, result: CheckResult): string[] {
     if (count > SHOWN) lines.push(`  (${count - SHOWN} more; --json lists up to ${o.witnessLimit})`);
   }
   return lines;
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 function verdictLine(result: CheckResult): string {
