@@ -37,8 +37,12 @@ export interface HistoryEvent {
   readonly process: number | string;
   readonly type: OpType;
   readonly f: string;
-  /** Micro-operations for send/poll/txn; a key list for assign/subscribe. */
-  readonly value?: readonly Mop[] | readonly HistoryKey[] | null;
+  /**
+   * Micro-operations (`Mop[]`) for send/poll/txn; a key list (`HistoryKey[]`) for
+   * assign/subscribe. Typed `unknown` so that any recorder's events are accepted as they are:
+   * the checker validates every shape and names the line of a bad one.
+   */
+  readonly value?: unknown;
   readonly rebalanceLog?: readonly RebalanceEvent[];
   readonly seekToBeginning?: boolean;
   readonly error?: unknown;

@@ -15,7 +15,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkHistory } from '../../../model/history/check.ts';
-import type { HistoryEvent } from '../../../model/history/types.ts';
 import { brokersOf } from '../../../src/sim/checker.ts';
 import { machineRoles } from '../../../src/sim/machine-roles.ts';
 import { MATRIX } from '../../../src/sim/matrix.ts';
@@ -34,7 +33,7 @@ interface Outcome {
 function judgeOne(rowIndex: number, steps: Parameters<typeof runHistory>[0]): Outcome | undefined {
   const row = MATRIX[rowIndex]!;
   const run = runHistory(steps, { config: row.config, budget: row.budget, roles: machineRoles });
-  const result = checkHistory(run.world.history.events as unknown as HistoryEvent[], {});
+  const result = checkHistory(run.world.history.events, {});
   expect(result.valid).not.toBe('unknown');
   if (!run.quiescent) return undefined;
   const broken = new Set(run.violations.map((v) => v.invariant));
