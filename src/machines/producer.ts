@@ -424,12 +424,13 @@ function onFailedAttempt(c: Ctx, p: ProducerPartition, index: number, error: Err
     return bumpEpoch(c, p, index, batch, error, nowMs);
   }
   const retriable = isRetriable(error) || (sequenceError && !batch.staleEpoch);
+  // The leader may have moved: ask for metadata before the next send, retried or not.
+  const leader = LEADER_MAY_HAVE_MOVED.includes(error) ? NO_LEADER : p.leader;
   if (batch.staleEpoch || !retriable || batch.attempts > c.config.retries) {
-    const done = putPartition(c, { ...p, batches: p.batches.filter((_, i) => i !== index) });
+    const done = putPartition(c, { ...p, leader, batches: p.batches.filter((_, i) => i !== index) });
     const [next, effects] = drain(done, p.topic, p.partition, nowMs);
     return [next, [failure(p, batch, error), ...effects]];
   }
-  const leader = LEADER_MAY_HAVE_MOVED.includes(error) ? NO_LEADER : p.leader;
   const backoff = c.config['retry.backoff.ms'];
   const waiting = { ...batch, retryAfterMs: nowMs + backoff };
   const requeued = putPartition(c, { ...p, leader, batches: p.batches.map((b, i) => (i === index ? waiting : b)) });

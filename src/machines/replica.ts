@@ -484,9 +484,11 @@ function sendOffsetsForLeaderEpoch(c: Ctx): [Ctx, Effect[]] {
 function sendFetch(c: Ctx): [Ctx, Effect[]] {
   const [next, correlationId] = nextCorrelation(c);
   const last = c.persisted.log.at(-1);
-  // VARIANT truncate-to-high-watermark: before KIP-101 there were no epochs to compare.
-  const lastFetchedEpoch =
-    last === undefined || hasVariant(c.config, 'truncate-to-high-watermark') ? UNDEFINED_EPOCH : last.partitionLeaderEpoch;
+  // VARIANTS truncate-to-high-watermark and no-leader-epoch-fencing: before KIP-101 there
+  // were no epochs to compare, and before KIP-320 a Fetch carried no epoch at all (the
+  // LastFetchedEpoch divergence check, Fetch v12, builds on KIP-320's fencing).
+  const noEpochs = hasVariant(c.config, 'truncate-to-high-watermark') || hasVariant(c.config, 'no-leader-epoch-fencing');
+  const lastFetchedEpoch = last === undefined || noEpochs ? UNDEFINED_EPOCH : last.partitionLeaderEpoch;
   const message = {
     type: 'Fetch' as const,
     from: brokerNode(c.brokerId),

@@ -205,3 +205,68 @@ describe('scenario: KAFKA-7128 ISR join before the leader epoch start', () => {
     expect(values(world.replica(3))).toEqual([]); // 3 followed the new leader and truncated m0
   });
 });
+
+/**
+ * KIP-320 (KAFKA-6880 / KAFKA-7395: unfenced zombie replicas). Three replicas L=0, M=1, F=2;
+ * F stops hearing from the controller (it never learns a new leader epoch) but keeps
+ * heartbeating, so it stays registered and unfenced.
+ * 1. a0 is committed in epoch 0. y1 is written by L and copied by F only (M is cut off).
+ * 2. L is fenced (its heartbeats are cut): M leads epoch 1; L follows M and truncates y1;
+ *    M drops F from its ISR; x is written and acknowledged at offset 1 in epoch 1.
+ * 3. M is fenced: L leads epoch 2. F, still in epoch 0 and still fetching from L, fetches
+ *    at offset 2 with its divergent y1 at offset 1.
+ * Without fencing (and without epochs in Fetch, as before KIP-320) L takes F's offset at
+ * face value: F joins the ISR, L crashes, F is elected and the acknowledged x is gone.
+ * Today L answers FENCED_LEADER_EPOCH: F never joins, and x survives.
+ */
+function kip320(config: ClusterConfig): { world: World; acked: string[]; isr: number[] } {
+  const world = new World(config, [0, 1, 2], [{ topic: 't', partition: 0, replicas: [0, 1, 2] }]);
+  world.advance(1);
+  expect(world.leaderOf()).toBe(0);
+  world.send(0, 'a0');
+  world.advance(2000);
+  const deafF = (e: Envelope) => toBroker(2)(e) && e.message.from === 'controller';
+  const between = (a: number, b: number) => (e: Envelope) =>
+    (toBroker(a)(e) && fromBroker(b)(e)) || (toBroker(b)(e) && fromBroker(a)(e));
+  const silent = (id: number) => (e: Envelope) => e.to === 'controller' && fromBroker(id)(e);
+  world.send(1, 'y1');
+  world.advance(1000, (e) => deafF(e) || between(0, 1)(e));
+  expect([values(world.replica(1)), values(world.replica(2))]).toEqual([['a0'], ['a0', 'y1']]);
+  // L fenced: M leads epoch 1; L follows M and truncates y1; M drops F from the ISR.
+  expect(world.runUntil(() => world.leaderOf() === 1, (e) => deafF(e) || silent(0)(e) || between(0, 1)(e))).toBe(true);
+  world.advance(50_000, deafF);
+  expect(world.controller().partitions[0].isr).toEqual([0, 1]);
+  world.send(2, 'x');
+  world.advance(2000, deafF);
+  expect(values(world.replica(0))).toEqual(['a0', 'x']);
+  // M fenced: L leads epoch 2; F (epoch 0) fetches from L.
+  expect(world.runUntil(() => world.leaderOf() === 0, (e) => deafF(e) || silent(1)(e))).toBe(true);
+  world.advance(3000, (e) => deafF(e) || silent(1)(e));
+  const isr = [...world.controller().partitions[0].isr];
+  world.crash(0);
+  world.runUntil(() => world.leaderOf() !== 0, (e) => silent(1)(e));
+  world.advance(3000, (e) => silent(1)(e));
+  const acked = world.history.filter((h) => h.type === 'ok').map((h) => String((h.value[0] as readonly unknown[])[2]));
+  return { world, acked, isr };
+}
+
+describe('scenario: KIP-320 leader-epoch fencing of a zombie follower', () => {
+  // No retries and no idempotence: y1 is not written again by the producer, x needs no sequence.
+  const config = (): ClusterConfig => ({ ...rf3WithMinIsr1(), retries: 0, 'enable.idempotence': false });
+
+  it('today: the zombie follower is fenced, never joins the ISR, and x survives', () => {
+    const { world, acked, isr } = kip320(config());
+    expect(acked).toEqual(['0,a0', '1,x']);
+    expect(isr).toEqual([0]);
+    expect(world.leaderOf()).toBe(-1); // L crashed, only eligible (ELR); F is not
+    expect(values(world.replica(2))).toEqual(['a0', 'y1']);
+  });
+
+  it('variant no-leader-epoch-fencing: the zombie joins the ISR, is elected, and x is lost', () => {
+    const { world, acked, isr } = kip320({ ...config(), variant: 'no-leader-epoch-fencing' });
+    expect(acked).toEqual(['0,a0', '1,x']);
+    expect(isr).toEqual([0, 2]);
+    expect(world.leaderOf()).toBe(2);
+    expect(values(world.replica(2))).toEqual(['a0', 'y1']);
+  });
+});
