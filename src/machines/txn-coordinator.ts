@@ -47,7 +47,7 @@ import { assert } from '../core/assert.ts';
 import type { ClusterConfig } from '../protocol/config.ts';
 import { hasVariant } from '../protocol/config.ts';
 import type { ErrorCode } from '../protocol/errors.ts';
-import type { LogBatch } from '../protocol/log.ts';
+import { type LogBatch, NO_PRODUCER_ID } from '../protocol/log.ts';
 import {
   type Delivered,
   type InitProducerId,
@@ -84,7 +84,6 @@ import {
 /** Short.MaxValue; an epoch ≥ MAX_EPOCH - 1 is exhausted (`TransactionMetadata.isEpochExhausted`). */
 export const MAX_EPOCH = 32767;
 export const TXN_ABORT_CHECK_INTERVAL_MS = 10000;
-export const NO_PRODUCER_ID = -1;
 
 // ---- Context -----------------------------------------------------------------------------
 
@@ -753,7 +752,7 @@ export function onProduceResponse(c: Ctx, e: Ev<'ProduceResponse'>): Outcome<Ctx
   const cleared = withVolatile(c, { pendingWrites: rest });
   const cancel = cancelTimer(writeTimerId(write.correlationId));
   if (e.errorCode !== 'NONE') return writeFailed(cleared, write, e.errorCode, [cancel]);
-  return writeLanded(cleared, write, e.nowMs, [cancel]);
+  return writeLanded(cleared, write, [cancel]);
 }
 
 export function onWriteTimeout(c: Ctx, e: Ev<'TxnLogWriteTimeout'>): Outcome<Ctx> {
@@ -789,7 +788,7 @@ function isComplete(state: TransactionState): boolean {
 }
 
 /** The write is in the log: it takes effect, the client is answered, markers go out. */
-function writeLanded(c: Ctx, write: PendingWrite, nowMs: number, effects: Effect[]): Outcome<Ctx> {
+function writeLanded(c: Ctx, write: PendingWrite, effects: Effect[]): Outcome<Ctx> {
   const target = write.target;
   const current = findTxn(c, write.transactionalId);
   if (current !== undefined && current.state !== target.state) checkTransition(current.state, target.state, target.clientTransactionVersion);
@@ -801,7 +800,6 @@ function writeLanded(c: Ctx, write: PendingWrite, nowMs: number, effects: Effect
     next = sending;
     out.push(...sent);
   }
-  void nowMs;
   return acted(next, out);
 }
 

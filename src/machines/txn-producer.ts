@@ -222,8 +222,8 @@ function noteSendOutcome(c: Ctx, event: ClientEvent): Ctx {
 function history(c: Ctx, type: ClientEvent['type'], error?: string): Effect {
   const withOffsets = type === 'ok';
   const value = c.sends.map((s) => (withOffsets ? (['send', key(s), [s.offset, s.value]] as const) : (['send', key(s), s.value] as const)));
-  const event = { process: c.process ?? c.clientId, type, f: 'txn', value, ...(error === undefined ? {} : { error }) };
-  return { type: 'client', event: event as unknown as ClientEvent };
+  const event: ClientEvent = { process: c.process ?? c.clientId, type, f: 'txn', value, ...(error === undefined ? {} : { error }) };
+  return { type: 'client', event };
 }
 
 function requestTimer(c: Ctx, correlationId: number): Effect {
