@@ -86,43 +86,55 @@ export class IdRenamer {
  */
 const pureText = new WeakMap<object, string>();
 
+/** Strings without structural characters are written unterminated (the next token ends them). */
+const SAFE = /^[\w.\-/]*$/;
+
+/** A position in the encoding that holds a correlation id (or a counter) until renaming. */
+export interface Slot {
+  readonly at: number;
+  readonly issuer: string;
+  /** The id, or -1 for `nextCorrelationId` (the issuer's count of live ids). */
+  readonly id: number;
+}
+
 /**
- * Walks `value` either collecting ids (`out` undefined) or appending its canonical
- * encoding to `out`. `issuer` is the default issuer of ids found directly in it. Returns
- * whether the subtree was pure (cacheable).
+ * Appends the canonical encoding of `value` to `out`, leaving a slot for each correlation
+ * id (filled by `fillSlots` once every id of the state is known). `issuer` is the default
+ * issuer of ids found directly in it. Returns whether the subtree was pure (cacheable).
  */
 export function walk(
   value: unknown,
   scope: Scope,
   issuer: string,
-  renamer: IdRenamer,
   options: EncodeOptions,
-  out: string[] | undefined,
+  out: string[],
+  slots: Slot[],
   /** A message: its ids belong to `issuer` (see messageIssuer), whatever its `from` says. */
   fixedIssuer = false,
 ): boolean {
   if (value === null || typeof value !== 'object') {
-    if (out !== undefined) out.push(typeof value === 'string' ? JSON.stringify(value) : String(value));
+    if (typeof value !== 'string') out.push(String(value));
+    else out.push(SAFE.test(value) ? `"${value}` : JSON.stringify(value));
     return true;
   }
   const cached = pureText.get(value);
   if (cached !== undefined) {
-    out?.push(cached);
+    out.push(cached);
     return true;
   }
-  const mark = out?.length ?? 0;
+  const mark = out.length;
   let pure = true;
   if (Array.isArray(value)) {
-    out?.push('[');
+    out.push('[');
     for (const item of value) {
-      pure = walk(item, scope, issuer, renamer, options, out) && pure;
-      out?.push(',');
+      pure = walk(item, scope, issuer, options, out, slots) && pure;
+      out.push(',');
     }
-    out?.push(']');
+    out.push(']');
   } else {
-    pure = walkRecord(value as Record<string, unknown>, scope, issuer, renamer, options, out, fixedIssuer);
+    pure = walkRecord(value as Record<string, unknown>, scope, issuer, options, out, slots, fixedIssuer);
   }
-  if (pure && out !== undefined) {
+  if (pure) {
     const text = out.slice(mark).join('');
     out.length = mark;
     out.push(text);
@@ -131,53 +143,49 @@ export function walk(
   return pure;
 }
 
-function walkRecord(
-  record: Record<string, unknown>,
-  scope: Scope,
-  issuer: string,
-  renamer: IdRenamer,
-  options: EncodeOptions,
-  out: string[] | undefined,
-  fixedIssuer: boolean,
-): boolean {
+function walkRecord(record: Record<string, unknown>, scope: Scope, issuer: string, options: EncodeOptions, out: string[], slots: Slot[], fixedIssuer: boolean): boolean {
   const from = !fixedIssuer && typeof record['from'] === 'string' ? (record['from'] as string) : issuer;
   let pure = true;
-  out?.push('{');
+  out.push('{');
   for (const key of Object.keys(record).sort()) {
     if (options.skip.has(key)) continue;
     const field = record[key];
-    if (ID_FIELDS.has(key) && typeof field === 'number') {
-      pure = false;
-      if (out === undefined) renamer.note(from, field);
-      else out.push(key, ':', String(renamer.rename(from, field)), ',');
-      continue;
-    }
-    if (out === undefined) {
-      pure = walk(field, scope, from, renamer, options, undefined) && pure;
-      continue;
-    }
     out.push(key, ':');
-    if (NEXT_FIELDS.has(key) && typeof field === 'number') {
+    if (typeof field !== 'number') pure = walk(field, scope, from, options, out, slots) && pure;
+    else if (ID_FIELDS.has(key)) {
       pure = false;
-      out.push(String(renamer.count(scope.owner)));
-    } else if (TIME_FIELDS.has(key) && typeof field === 'number') {
+      if (field < 0) out.push(String(field));
+      else {
+        slots.push({ at: out.length, issuer: from, id: field });
+        out.push('');
+      }
+    } else if (NEXT_FIELDS.has(key)) {
+      pure = false;
+      slots.push({ at: out.length, issuer: scope.owner, id: -1 });
+      out.push('');
+    } else if (TIME_FIELDS.has(key)) {
       pure = false;
       out.push(field >= scope.clock ? 'F' : 'O');
-    } else if (DEADLINE_FIELDS.has(key) && typeof field === 'number') {
+    } else if (DEADLINE_FIELDS.has(key)) {
       pure = false;
       out.push(field > scope.clock ? 'W' : 'R');
-    } else if (key === 'metadataCursor' && typeof field === 'number') {
+    } else if (key === 'metadataCursor') {
       pure = false;
       out.push(String(field % options.cursorModulus));
-    } else pure = walk(field, scope, from, renamer, options, out) && pure;
+    } else out.push(String(field));
     out.push(',');
   }
-  out?.push('}');
-  return pure && !(NEXT_OR_SPECIAL.some((k) => k in record));
+  out.push('}');
+  return pure;
 }
 
-/** Fields whose presence makes a record depend on its state (never cached). */
-const NEXT_OR_SPECIAL = ['nextCorrelationId', 'metadataCursor', ...TIME_FIELDS, ...DEADLINE_FIELDS, ...ID_FIELDS];
+/** Rename every slot's id by rank among its issuer's ids (see the header). */
+export function fillSlots(out: string[], slots: readonly Slot[]): void {
+  const renamer = new IdRenamer();
+  for (const slot of slots) if (slot.id >= 0) renamer.note(slot.issuer, slot.id);
+  renamer.seal();
+  for (const slot of slots) out[slot.at] = String(slot.id < 0 ? renamer.count(slot.issuer) : renamer.rename(slot.issuer, slot.id));
+}
 
 /** The issuer of a message's correlation id: the requester. */
 export function messageIssuer(from: string, to: string, type: string): string {

@@ -7,7 +7,7 @@
  * in FIFO order, the pending timers, the faults spent and the ghost state. Left out: the
  * absolute clocks (only fresh/old timestamps matter), the depth and the step's events.
  */
-import { type EncodeOptions, IdRenamer, type Scope, messageIssuer, walk } from './canonical.ts';
+import { type Scope, type Slot, fillSlots, messageIssuer, walk } from './canonical.ts';
 import { BUDGET_KEYS, CONTROLLER_NODE, PRODUCER_NODE, type World, links } from './world.ts';
 
 const SKIP_REPLICA = new Set(['config']);
@@ -44,12 +44,8 @@ function parts(world: World): Part[] {
 }
 
 export function worldKey(world: World, cursorModulus: number): string {
-  const all = parts(world);
-  const renamer = new IdRenamer();
-  const collect: EncodeOptions = { skip: SKIP_REPLICA, cursorModulus };
-  for (const p of all) walk(p.value, p.scope, p.issuer, renamer, { ...collect, skip: p.skip }, undefined, p.fixed);
-  renamer.seal();
   const out: string[] = [];
+  const slots: Slot[] = [];
   world.replicas.forEach((snapshot, b) => {
     const disk = world.disks[b];
     out.push(`B${b}:${world.incarnations[b]}:`);
@@ -59,12 +55,12 @@ export function worldKey(world: World, cursorModulus: number): string {
   });
   out.push(JSON.stringify(world.controller.value), JSON.stringify(world.producer.value), '|');
   let link = '';
-  for (const p of all) {
+  for (const p of parts(world)) {
     if (p.link !== undefined && p.link !== link) {
       out.push('@', p.link);
       link = p.link;
     }
-    walk(p.value, p.scope, p.issuer, renamer, { skip: p.skip, cursorModulus }, out, p.fixed);
+    walk(p.value, p.scope, p.issuer, { skip: p.skip, cursorModulus }, out, slots, p.fixed);
     out.push(';');
   }
   for (const t of world.timers) out.push('T', t.node, t.id.replace(/\/\d+$/, ''), ';');
@@ -73,5 +69,6 @@ export function worldKey(world: World, cursorModulus: number): string {
   out.push(JSON.stringify(g.committed.map((c) => c?.value ?? null)), JSON.stringify(g.leaderHighWatermarks));
   out.push('U');
   for (const k of BUDGET_KEYS) out.push(String(world.used[k]), ',');
+  fillSlots(out, slots);
   return out.join('');
 }

@@ -46,7 +46,7 @@ export const DEFAULT_REPLICATION_BOUNDS: ReplicationBounds = {
   replicas: 3,
   records: 2,
   leaderEpochs: 2,
-  partitionEpochs: 4,
+  partitionEpochs: 6,
   retries: 1,
   minIsr: 1,
   budget: { ...NO_FAULTS, expirations: 2, timeouts: 1, lags: 1 },
