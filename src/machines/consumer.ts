@@ -21,7 +21,8 @@
  *   transaction, so the aborted input is processed again.
  * - **commitSync** commits the current positions (OffsetCommit with the generation).
  *
- * History (`client` effects): `assign`/`subscribe` ops (value = the keys), and `poll` ops:
+ * History (`client` effects): `assign`/`subscribe` ops (invoke and ok, value = the keys; the
+ * keys are not micro-operations, hence a cast at this one seam), and `poll` ops:
  * invoke, then ok with `[['poll', {key: [[offset, value], ...]}]]`.
  *
  * Every event carries `nowMs`. Timers: `ConsumerHeartbeatTimer`, `ConsumerRequestTimeout`,
@@ -210,15 +211,17 @@ export function onAssign(c: Ctx, e: Ev<'Assign'>): Outcome<Ctx> {
   if (c.mode === 'subscribe') return ignore(c, 'already subscribed');
   const needsCommitted = c.groupId !== null;
   const partitions = sorted(e.partitions).map((p) => fresh(p, needsCommitted ? -1 : 0));
-  const op = clientOp({ process: e.process, type: 'ok', f: 'assign' as never, value: partitions.map(key) as never });
-  return pumped({ ...c, mode: 'assign', process: e.process, partitions }, [op]);
+  const keys = partitions.map(key) as never;
+  const ops = [clientOp({ process: e.process, type: 'invoke', f: 'assign', value: keys }), clientOp({ process: e.process, type: 'ok', f: 'assign', value: keys })];
+  return pumped({ ...c, mode: 'assign', process: e.process, partitions }, ops);
 }
 
 export function onSubscribe(c: Ctx, e: Ev<'Subscribe'>): Outcome<Ctx> {
   if (c.groupId === null || c.mode === 'assign') return ignore(c, 'subscribe needs a group id and no manual assignment');
-  const op = clientOp({ process: e.process, type: 'ok', f: 'subscribe' as never, value: sorted(e.partitions).map(key) as never });
+  const keys = sorted(e.partitions).map(key) as never;
+  const ops = [clientOp({ process: e.process, type: 'invoke', f: 'subscribe', value: keys }), clientOp({ process: e.process, type: 'ok', f: 'subscribe', value: keys })];
   const heartbeat = setTimer(HEARTBEAT_TIMER, heartbeatInterval(c), { type: 'ConsumerHeartbeatTimer' });
-  return pumped({ ...c, mode: 'subscribe', process: e.process, subscription: sorted(e.partitions), needsJoin: true }, [op, heartbeat]);
+  return pumped({ ...c, mode: 'subscribe', process: e.process, subscription: sorted(e.partitions), needsJoin: true }, [...ops, heartbeat]);
 }
 
 export function onSeek(c: Ctx, e: Ev<'Seek'>): Outcome<Ctx> {
