@@ -33,8 +33,11 @@ function orNotFound<T>(path: string, action: () => T): T {
 }
 
 export class RealFileSystem implements FileSystem {
-  /** path -> descriptor opened read-write; Map order is least recently used first. */
-  private readonly descriptors = new Map<string, number>();
+  /**
+   * path -> descriptor opened read-write, with the file's size as this object last left it
+   * (it is the only writer, so appends need no fstat); Map order is least recently used first.
+   */
+  private readonly descriptors = new Map<string, OpenFile>();
 
   mkdirp(dir: string): void {
     nodeFs.mkdirSync(dir, { recursive: true });
@@ -61,8 +64,7 @@ export class RealFileSystem implements FileSystem {
 
   read(path: string, position = 0, length?: number): Uint8Array {
     assert(Number.isSafeInteger(position) && position >= 0, `read position ${position}`);
-    const fd = this.descriptor(path, false);
-    const size = nodeFs.fstatSync(fd).size;
+    const { fd, size } = this.descriptor(path, false);
     const start = Math.min(position, size);
     const end = length === undefined ? size : Math.min(size, start + length);
     const out = new Uint8Array(end - start);
@@ -76,31 +78,35 @@ export class RealFileSystem implements FileSystem {
   }
 
   append(path: string, data: Uint8Array): void {
-    const fd = this.descriptor(path, true);
-    writeFully(fd, data, nodeFs.fstatSync(fd).size);
+    const file = this.descriptor(path, true);
+    writeFully(file.fd, data, file.size);
+    file.size += data.length;
   }
 
   writeAt(path: string, position: number, data: Uint8Array): void {
     assert(Number.isSafeInteger(position) && position >= 0, `writeAt position ${position}`);
-    const fd = this.descriptor(path, true);
-    const size = nodeFs.fstatSync(fd).size;
-    assert(position <= size, `${path}: writeAt ${position} beyond end of file ${size}`);
-    writeFully(fd, data, position);
+    const file = this.descriptor(path, true);
+    assert(position <= file.size, `${path}: writeAt ${position} beyond end of file ${file.size}`);
+    writeFully(file.fd, data, position);
+    file.size = Math.max(file.size, position + data.length);
   }
 
   writeFile(path: string, data: Uint8Array): void {
-    const fd = this.descriptor(path, true);
-    nodeFs.ftruncateSync(fd, 0);
-    writeFully(fd, data, 0);
+    const file = this.descriptor(path, true);
+    nodeFs.ftruncateSync(file.fd, 0);
+    writeFully(file.fd, data, 0);
+    file.size = data.length;
   }
 
   truncate(path: string, size: number): void {
     assert(Number.isSafeInteger(size) && size >= 0, `truncate size ${size}`);
-    nodeFs.ftruncateSync(this.descriptor(path, false), size);
+    const file = this.descriptor(path, false);
+    nodeFs.ftruncateSync(file.fd, size);
+    file.size = size;
   }
 
   fsync(path: string): void {
-    nodeFs.fsyncSync(this.descriptor(path, false));
+    nodeFs.fsyncSync(this.descriptor(path, false).fd);
   }
 
   fsyncDir(dir: string): void {
@@ -141,7 +147,7 @@ export class RealFileSystem implements FileSystem {
    * The cached read-write descriptor of `path`, opening it (and creating the file if `create`)
    * on first use. Missing file without `create`: FileNotFound.
    */
-  private descriptor(path: string, create: boolean): number {
+  private descriptor(path: string, create: boolean): OpenFile {
     const key = resolve(path);
     const cached = this.descriptors.get(key);
     if (cached !== undefined) {
@@ -151,20 +157,21 @@ export class RealFileSystem implements FileSystem {
     }
     const flags = nodeFs.constants.O_RDWR | (create ? nodeFs.constants.O_CREAT : 0);
     const fd = orNotFound(path, () => nodeFs.openSync(path, flags, 0o644));
-    this.descriptors.set(key, fd);
+    const opened: OpenFile = { fd, size: nodeFs.fstatSync(fd).size };
+    this.descriptors.set(key, opened);
     if (this.descriptors.size > MAX_CACHED_DESCRIPTORS) {
       const oldest = this.descriptors.keys().next().value;
       if (oldest !== undefined) this.forget(oldest);
     }
-    return fd;
+    return opened;
   }
 
   /** Close the descriptor cached under `key` (an absolute path), if any. */
   private forget(key: string): void {
-    const fd = this.descriptors.get(key);
-    if (fd === undefined) return;
+    const file = this.descriptors.get(key);
+    if (file === undefined) return;
     this.descriptors.delete(key);
-    nodeFs.closeSync(fd);
+    nodeFs.closeSync(file.fd);
   }
 
   /** Close the descriptors of `path` and of everything below it (a renamed directory). */
@@ -174,6 +181,11 @@ export class RealFileSystem implements FileSystem {
       if (cached === key || cached.startsWith(`${key}/`)) this.forget(cached);
     }
   }
+}
+
+interface OpenFile {
+  readonly fd: number;
+  size: number;
 }
 
 function writeFully(fd: number, data: Uint8Array, position: number): void {
