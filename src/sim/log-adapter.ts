@@ -5,7 +5,8 @@
  */
 import { assert } from '../core/assert.ts';
 import type { LogBatch } from '../protocol/log.ts';
-import { encodeBatch } from '../storage/record-batch.ts';
+import { markerOf } from '../machines/txn-partition.ts';
+import { decodeEndTxnMarker, encodeBatch, encodeEndTxnMarker } from '../storage/record-batch.ts';
 import type { RecordBatch } from '../storage/records.ts';
 import type { LogEntry } from '../../model/view.ts';
 
@@ -14,6 +15,7 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 
 export function batchToBytes(batch: LogBatch, timestampMs: number): Uint8Array {
   assert(batch.records.length > 0, 'an empty batch has no bytes');
+  if (batch.isControl) return markerToBytes(batch, timestampMs);
   return encodeBatch({
     baseOffset: batch.baseOffset,
     partitionLeaderEpoch: batch.partitionLeaderEpoch,
@@ -27,6 +29,34 @@ export function batchToBytes(batch: LogBatch, timestampMs: number): Uint8Array {
   });
 }
 
+/** A COMMIT/ABORT marker becomes Kafka's 78-byte control batch (§1.3), not UTF-8 records. */
+function markerToBytes(batch: LogBatch, timestampMs: number): Uint8Array {
+  const marker = markerOf(batch);
+  assert(marker !== null, `control batch at ${batch.baseOffset} is not a COMMIT/ABORT marker`);
+  return encodeEndTxnMarker({
+    type: marker.type,
+    coordinatorEpoch: marker.coordinatorEpoch,
+    producerId: batch.producerId,
+    producerEpoch: batch.producerEpoch,
+    baseOffset: batch.baseOffset,
+    partitionLeaderEpoch: batch.partitionLeaderEpoch,
+    timestamp: timestampMs,
+  });
+}
+
+function recordsOf(batch: RecordBatch): LogBatch['records'] {
+  if (batch.isControl) {
+    const record = batch.records[0];
+    assert(batch.records.length === 1 && record !== undefined, `control batch at ${batch.baseOffset} holds one record`);
+    const marker = decodeEndTxnMarker(record);
+    return [{ key: marker.type, value: String(marker.coordinatorEpoch) }];
+  }
+  return batch.records.map((r) => ({
+    key: r.key === null ? null : decoder.decode(r.key),
+    value: r.value === null ? '' : decoder.decode(r.value),
+  }));
+}
+
 export function batchFromRecordBatch(batch: RecordBatch): LogBatch {
   assert(batch.crcValid, `batch at ${batch.baseOffset} has a bad CRC`);
   const result: LogBatch = {
@@ -38,10 +68,7 @@ export function batchFromRecordBatch(batch: RecordBatch): LogBatch {
     baseSequence: batch.baseSequence,
     isTransactional: batch.isTransactional,
     isControl: batch.isControl,
-    records: batch.records.map((r) => ({
-      key: r.key === null ? null : decoder.decode(r.key),
-      value: r.value === null ? '' : decoder.decode(r.value),
-    })),
+    records: recordsOf(batch),
   };
   assert(result.lastOffset === result.baseOffset + result.records.length - 1, `batch at ${batch.baseOffset}: offsets do not match its records`);
   return result;
