@@ -64,16 +64,21 @@ const noAckedWriteLost: Invariant = {
 const leaderCompleteness: Invariant = {
   name: 'leader-completeness',
   kind: 'always',
-  statement: 'the current leader holds every acknowledged write at its offset',
+  statement: 'the current leader holds every acknowledged write, and every record once committed (below a leader\'s high watermark), at its offset',
   source: 'LeaderCompleteness, Vanlightly kip_966_properties.tla; StrongIsr, hachikuji Kip320.tla',
   check({ view, ledger }) {
     const leader = currentLeader(view);
     if (leader === undefined) return undefined;
+    const where = `leader broker-${leader.brokerId} (epoch ${leader.leaderEpoch}, LEO ${logEndOffset(leader)})`;
     for (const write of ledger.ackedWrites()) {
       const entry = entryAt(leader, write.offset);
-      if (entry?.value !== write.value)
+      if (entry?.value !== write.value) return witness(`${where} lacks acked ${write.value}@${write.offset}: holds ${entry === undefined ? 'nothing' : entry.value}`);
+    }
+    for (const [offset, committed] of ledger.committedOffsets()) {
+      const entry = entryAt(leader, offset);
+      if (entry?.value !== committed.value)
         return witness(
-          `leader broker-${leader.brokerId} (epoch ${leader.leaderEpoch}, LEO ${logEndOffset(leader)}) lacks acked ${write.value}@${write.offset}: holds ${entry === undefined ? 'nothing' : entry.value}`,
+          `${where} lacks ${committed.value}@${offset}, committed at step ${committed.step} below broker-${committed.brokerId}'s HW: holds ${entry === undefined ? 'nothing' : entry.value}`,
         );
     }
     return undefined;

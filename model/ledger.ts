@@ -114,6 +114,11 @@ export class Ledger {
     return this.committed.get(offset);
   }
 
+  /** Every offset seen committed, in offset order (offsets are committed in order). */
+  committedOffsets(): IterableIterator<[number, CommittedOffset]> {
+    return this.committed.entries();
+  }
+
   /** Fold one world step into the ghost state (after the invariants judged it). */
   observe(view: WorldView): void {
     this.observeController(view);

@@ -20,6 +20,7 @@
  *   unsynced writes lost) and comes back through storage recovery.
  * - `isolate(b)`, `heal`: cut every link of broker b (to peers, controller and clients),
  *   restore all links.
+ * - `crash(...) + failover`, `isolate(...) + failover`: the fault, then a `failover` wait.
  *
  * A broker is named by id, or as `leader` (the controller's current leader; broker-0 when
  * there is none) for crash and isolate, and `down` (the lowest-numbered broker that is
@@ -49,10 +50,13 @@ export type Step =
   | { readonly kind: 'duplicate'; readonly pick: number }
   | { readonly kind: 'delay'; readonly pick: number }
   | { readonly kind: 'reorder'; readonly pick: number }
-  /** `seed` chooses what a power loss keeps of each file's unsynced writes; 0 keeps none of them. */
-  | { readonly kind: 'crash'; readonly broker: number; readonly mode: CrashMode; readonly seed: number }
+  /**
+   * `seed` chooses what a power loss keeps of each file's unsynced writes; 0 keeps none of
+   * them. `failover`: then wait for the controller to move leadership (as the `failover` step).
+   */
+  | { readonly kind: 'crash'; readonly broker: number; readonly mode: CrashMode; readonly seed: number; readonly failover: boolean }
   | { readonly kind: 'restart'; readonly broker: number }
-  | { readonly kind: 'isolate'; readonly broker: number }
+  | { readonly kind: 'isolate'; readonly broker: number; readonly failover: boolean }
   | { readonly kind: 'heal' };
 
 /** How many of each fault one history may use (steps beyond the budget are skipped). */
@@ -81,11 +85,11 @@ export function stepToString(step: Step): string {
     case 'reorder':
       return `${step.kind}(#${step.pick})`;
     case 'crash':
-      return `crash(${brokerText(step.broker)}, ${step.mode}${step.seed === 0 ? '' : `, seed ${step.seed}`})`;
+      return `crash(${brokerText(step.broker)}, ${step.mode}${step.seed === 0 ? '' : `, seed ${step.seed}`})${step.failover ? ' + failover' : ''}`;
     case 'restart':
       return `restart(${step.broker === TARGET_LEADER ? 'down' : `broker-${step.broker}`})`;
     case 'isolate':
-      return `isolate(${brokerText(step.broker)})`;
+      return `isolate(${brokerText(step.broker)})${step.failover ? ' + failover' : ''}`;
     default:
       return unreachable(step, 'step');
   }
@@ -100,39 +104,60 @@ export function scenarioToString(steps: readonly Step[]): string {
   return steps.map(stepToString).join('; ');
 }
 
-/** The fast-check arbitrary of one step within `budget` (kinds the budget forbids are never drawn). */
-export function stepArbitrary(budget: FaultBudget, brokers: number): fc.Arbitrary<Step> {
-  const broker = fc.oneof(fc.constant(TARGET_LEADER), fc.integer({ min: 0, max: brokers - 1 }));
+/** The optional step kinds a swarm profile may switch off. */
+const OPTIONAL_KINDS = ['failover', 'message', 'process-crash', 'power-loss', 'isolate', 'heal'] as const;
+type OptionalKind = (typeof OPTIONAL_KINDS)[number];
+
+/**
+ * The fast-check arbitrary of one step within `budget`, drawing only the `enabled` optional
+ * kinds (kinds the budget forbids are never drawn).
+ */
+export function stepArbitrary(budget: FaultBudget, brokers: number, enabled: ReadonlySet<OptionalKind> = new Set(OPTIONAL_KINDS)): fc.Arbitrary<Step> {
+  // Faults aim at the leader two times in three: that is where a failover starts.
+  const broker = fc.oneof({ weight: 2, arbitrary: fc.constant(TARGET_LEADER) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: brokers - 1 }) });
+  const restartTarget = fc.oneof({ weight: 2, arbitrary: fc.constant(TARGET_LEADER) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: brokers - 1 }) });
   const pick = fc.nat({ max: 15 });
+  // Half the crashes and isolations wait for the failover they cause: "kill the leader,
+  // wait for a new one" twice in a row is how most replication bugs are reached.
+  const failover = fc.boolean();
+  const on = (kind: OptionalKind, allowed: boolean): boolean => allowed && enabled.has(kind);
   const choices: fc.WeightedArbitrary<Step>[] = [
-    { weight: 6, arbitrary: fc.constant({ kind: 'send' } as const) },
+    // Weights favour faults and failovers: a bug needs a few of them close together.
+    { weight: 5, arbitrary: fc.constant({ kind: 'send' } as const) },
     // Short runs (a message or two) as often as long ones: races between an append, a fetch
     // and a crash live in windows of a few milliseconds.
-    { weight: 10, arbitrary: fc.record({ kind: fc.constant('run' as const), ms: fc.oneof(fc.integer({ min: 1, max: RUN_MS_SHORT }), fc.integer({ min: 1, max: RUN_MS_MAX })), seed: fc.nat({ max: 999 }) }) },
+    { weight: 6, arbitrary: fc.record({ kind: fc.constant('run' as const), ms: fc.oneof(fc.integer({ min: 1, max: RUN_MS_SHORT }), fc.integer({ min: 1, max: RUN_MS_MAX })), seed: fc.nat({ max: 999 }) }) },
   ];
-  if (budget.processCrashes > 0 || budget.powerLosses > 0 || budget.isolations > 0)
-    choices.push({ weight: 3, arbitrary: fc.constant({ kind: 'failover' } as const) });
-  if (budget.messageFaults > 0)
+  const crashes = budget.processCrashes > 0 || budget.powerLosses > 0;
+  if (on('failover', crashes || budget.isolations > 0)) choices.push({ weight: 5, arbitrary: fc.constant({ kind: 'failover' } as const) });
+  if (on('message', budget.messageFaults > 0))
     choices.push({
       weight: 2,
       arbitrary: fc.record({ kind: fc.constantFrom('drop' as const, 'duplicate' as const, 'delay' as const, 'reorder' as const), pick }),
     });
-  if (budget.processCrashes > 0)
-    choices.push({ weight: 2, arbitrary: fc.record({ kind: fc.constant('crash' as const), broker, mode: fc.constant('process' as const), seed: fc.constant(0) }) });
-  if (budget.powerLosses > 0)
-    choices.push({ weight: 2, arbitrary: fc.record({ kind: fc.constant('crash' as const), broker, mode: fc.constant('power-loss' as const), seed: fc.oneof(fc.constant(0), fc.nat({ max: 999 })) }) });
-  if (budget.processCrashes > 0 || budget.powerLosses > 0)
-    choices.push({ weight: 2, arbitrary: fc.record({ kind: fc.constant('restart' as const), broker }) });
-  if (budget.isolations > 0) {
-    choices.push({ weight: 2, arbitrary: fc.record({ kind: fc.constant('isolate' as const), broker }) });
-    choices.push({ weight: 1, arbitrary: fc.constant({ kind: 'heal' } as const) });
-  }
+  if (on('process-crash', budget.processCrashes > 0))
+    choices.push({ weight: 4, arbitrary: fc.record({ kind: fc.constant('crash' as const), broker, mode: fc.constant('process' as const), seed: fc.constant(0), failover }) });
+  if (on('power-loss', budget.powerLosses > 0))
+    choices.push({ weight: 3, arbitrary: fc.record({ kind: fc.constant('crash' as const), broker, mode: fc.constant('power-loss' as const), seed: fc.oneof(fc.constant(0), fc.nat({ max: 999 })), failover }) });
+  // Restarts come with crashes (a crashed broker that never returns starves the history).
+  if (on('process-crash', budget.processCrashes > 0) || on('power-loss', budget.powerLosses > 0))
+    choices.push({ weight: 4, arbitrary: fc.record({ kind: fc.constant('restart' as const), broker: restartTarget }) });
+  if (on('isolate', budget.isolations > 0)) choices.push({ weight: 3, arbitrary: fc.record({ kind: fc.constant('isolate' as const), broker, failover }) });
+  if (on('heal', budget.isolations > 0)) choices.push({ weight: 1, arbitrary: fc.constant({ kind: 'heal' } as const) });
   return fc.oneof(...choices);
 }
 
+/**
+ * A scenario: swarm testing (Groce et al., ISSTA 2012) first draws which optional step
+ * kinds this history may use (each with probability 3/4, or every kind in one history
+ * out of four), then the steps. A history without, say, restarts or message faults explores
+ * deeper into what the remaining faults can do, which finds the rarer bugs far sooner.
+ */
 export function scenarioArbitrary(budget: FaultBudget, brokers: number): fc.Arbitrary<Step[]> {
+  const kept = fc.tuple(...OPTIONAL_KINDS.map(() => fc.nat({ max: 3 }))).map((rolls) => new Set(OPTIONAL_KINDS.filter((_, i) => rolls[i] !== 0)));
+  const profile = fc.oneof({ weight: 1, arbitrary: fc.constant(new Set<OptionalKind>(OPTIONAL_KINDS)) }, { weight: 3, arbitrary: kept });
   // size 'max': lengths spread over the whole budget (fast-check's default 'small' stays near 10 steps).
-  return fc.array(stepArbitrary(budget, brokers), { minLength: 1, maxLength: budget.maxSteps, size: 'max' });
+  return profile.chain((enabled) => fc.array(stepArbitrary(budget, brokers, enabled), { minLength: 1, maxLength: budget.maxSteps, size: 'max' }));
 }
 
 /** A scenario drawn from the project's PRNG instead of fast-check (for `replay --seed` without a path, and benches). */
@@ -151,10 +176,11 @@ function randomStep(prng: Prng, budget: FaultBudget, brokers: number): Step {
     if (roll < 19) return { kind: 'run', ms: prng.between(1, prng.chance(1, 2) ? RUN_MS_SHORT : RUN_MS_MAX), seed: prng.below(1000) };
     if (roll < 21 && budget.messageFaults > 0) return { kind: prng.pick(['drop', 'duplicate', 'delay', 'reorder'] as const), pick: prng.below(16) };
     const broker = prng.chance(1, 2) ? TARGET_LEADER : prng.below(brokers);
-    if (roll < 23 && budget.processCrashes > 0) return { kind: 'crash', broker, mode: 'process', seed: 0 };
-    if (roll < 25 && budget.powerLosses > 0) return { kind: 'crash', broker, mode: 'power-loss', seed: prng.chance(1, 2) ? 0 : prng.below(1000) };
+    const failover = prng.chance(1, 2);
+    if (roll < 23 && budget.processCrashes > 0) return { kind: 'crash', broker, mode: 'process', seed: 0, failover };
+    if (roll < 25 && budget.powerLosses > 0) return { kind: 'crash', broker, mode: 'power-loss', seed: prng.chance(1, 2) ? 0 : prng.below(1000), failover };
     if (roll < 27 && crashes) return { kind: 'restart', broker };
-    if (roll < 29 && budget.isolations > 0) return { kind: 'isolate', broker };
+    if (roll < 29 && budget.isolations > 0) return { kind: 'isolate', broker, failover };
     if (roll < 30 && budget.isolations > 0) return { kind: 'heal' };
     if (roll < 32) return { kind: 'failover' };
   }
@@ -179,9 +205,11 @@ function parseStep(text: string): Step {
   if (m) return { kind: 'run', ms: Number(m[1]), seed: Number(m[2]) };
   m = /^(drop|duplicate|delay|reorder)\(#(\d+)\)$/.exec(text);
   if (m) return { kind: m[1] as 'drop' | 'duplicate' | 'delay' | 'reorder', pick: Number(m[2]) };
-  m = /^crash\((leader|broker-\d+), (process|power-loss)(?:, seed (\d+))?\)$/.exec(text);
-  if (m) return { kind: 'crash', broker: parseBroker(m[1] as string), mode: m[2] as CrashMode, seed: Number(m[3] ?? 0) };
-  m = /^(restart|isolate)\((leader|down|broker-\d+)\)$/.exec(text);
-  if (m) return { kind: m[1] as 'restart' | 'isolate', broker: parseBroker(m[2] as string) };
+  m = /^crash\((leader|broker-\d+), (process|power-loss)(?:, seed (\d+))?\)( \+ failover)?$/.exec(text);
+  if (m) return { kind: 'crash', broker: parseBroker(m[1] as string), mode: m[2] as CrashMode, seed: Number(m[3] ?? 0), failover: m[4] !== undefined };
+  m = /^isolate\((leader|broker-\d+)\)( \+ failover)?$/.exec(text);
+  if (m) return { kind: 'isolate', broker: parseBroker(m[1] as string), failover: m[2] !== undefined };
+  m = /^restart\((down|broker-\d+)\)$/.exec(text);
+  if (m) return { kind: 'restart', broker: parseBroker(m[1] as string) };
   throw new InputError(`not a scenario step: '${text}' (expected e.g. send, run(500 ms, seed 1), crash(broker-0, power-loss))`);
 }

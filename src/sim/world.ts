@@ -115,11 +115,11 @@ export class World {
       case 'reorder':
         return this.messageFault(step.kind, step.pick);
       case 'crash':
-        return this.crash(this.target(step.broker), step.mode, step.seed);
+        return this.crash(this.target(step.broker), step.mode, step.seed) && (!step.failover || this.failover(FAILOVER_MS_MAX));
       case 'restart':
         return this.restart(step.broker === TARGET_LEADER ? this.firstDown() : step.broker);
       case 'isolate':
-        return this.isolate(this.target(step.broker));
+        return this.isolate(this.target(step.broker)) && (!step.failover || this.failover(FAILOVER_MS_MAX));
       case 'heal':
         this.network.heal();
         this.note('heal: every link restored');

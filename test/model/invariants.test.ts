@@ -42,6 +42,15 @@ describe('no-acked-write-lost', () => {
   });
 });
 
+describe('leader-completeness', () => {
+  it('also covers records committed below a leader\'s HW that no client saw acknowledged', () => {
+    const ledger = new Ledger();
+    ledger.observe(world([replica(0, ['a', 'b'], 2, 'leader'), replica(1, ['a'], 1)]));
+    expect(judge('leader-completeness', world([replica(0, ['a', 'b'], 2, 'leader')]), ledger)).toBeUndefined();
+    expect(judge('leader-completeness', world([replica(1, ['a'], 1, 'leader', 2)], 1, 2), ledger)).toMatch(/lacks b@1, committed at step 1 below broker-0's HW/);
+  });
+});
+
 describe('offset-stability', () => {
   it('remembers what was committed and flags a changed value', () => {
     const ledger = new Ledger();

@@ -16,10 +16,10 @@ describe('scenario language', () => {
   });
 
   it('reads the pinned form', () => {
-    const steps: Step[] = parseScenario('send; run(500 ms, seed 7); crash(broker-1, power-loss, seed 3); crash(leader, process); restart(down); isolate(broker-2); heal; delay(#0); drop(#2)');
-    expect(steps.map((s) => s.kind)).toEqual(['send', 'run', 'crash', 'crash', 'restart', 'isolate', 'heal', 'delay', 'drop']);
-    expect(steps[2]).toEqual({ kind: 'crash', broker: 1, mode: 'power-loss', seed: 3 });
-    expect(steps[3]).toEqual({ kind: 'crash', broker: TARGET_LEADER, mode: 'process', seed: 0 });
+    const steps: Step[] = parseScenario('send; run(500 ms, seed 7); crash(broker-1, power-loss, seed 3); crash(leader, process) + failover; restart(down); isolate(broker-2); heal; delay(#0); drop(#2); failover');
+    expect(steps.map((s) => s.kind)).toEqual(['send', 'run', 'crash', 'crash', 'restart', 'isolate', 'heal', 'delay', 'drop', 'failover']);
+    expect(steps[2]).toEqual({ kind: 'crash', broker: 1, mode: 'power-loss', seed: 3, failover: false });
+    expect(steps[3]).toEqual({ kind: 'crash', broker: TARGET_LEADER, mode: 'process', seed: 0, failover: true });
     expect(steps[4]).toEqual({ kind: 'restart', broker: TARGET_LEADER });
     expect(() => parseScenario('send; explode')).toThrow(InputError);
   });
