@@ -135,9 +135,13 @@ function runExplore(o: ExploreArgs, io: Io): number {
     now: () => performance.now(),
     progressEvery: 100_000,
     onProgress: (p) => {
-      if (!o.json) io.out(`  ${p.distinctStates} states, depth ${p.depth}, queue ${p.queue}, ${Math.round(p.statesPerSecond)} states/s`);
+      if (o.json) return;
+      const line = `  ${p.distinctStates} states, depth ${p.depth}, queue ${p.queue}, ${Math.round(p.statesPerSecond)} states/s`;
+      if (io.isTty) io.status(line);
+      else io.out(line);
     },
   });
+  if (io.isTty) io.status('');
   if (o.trace !== undefined && result.violation !== undefined) writeFileSync(o.trace, JSON.stringify(traceFile(o, result), null, 1));
   if (o.json) io.out(JSON.stringify(jsonSummary(o, result)));
   else printHuman(io, result);
