@@ -149,7 +149,7 @@ export class Pipeline {
     const w = this.workers.find((x) => x.consumer === node);
     if (w === undefined || w.stage === 'dead') return;
     this.step(w);
-    if (w.stage !== 'dead') this.world.setAppTimer(w.consumer, TICK, APP_TICK_MS);
+    if (!this.isDead(w)) this.world.setAppTimer(w.consumer, TICK, APP_TICK_MS);
   }
 
   private step(w: WorkerInstance): void {
@@ -165,6 +165,10 @@ export class Pipeline {
     if (!c.partitions.some((q) => q.position >= 0)) return;
     w.stage = 'polling';
     this.world.call(w.consumer, { type: 'Poll', process: w.consumer });
+  }
+
+  private isDead(w: WorkerInstance): boolean {
+    return w.stage === 'dead';
   }
 
   private die(w: WorkerInstance, p: TxnProducerContext): void {

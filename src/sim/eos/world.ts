@@ -347,7 +347,7 @@ export class EosWorld {
     const effects = hosted.step(event);
     if (this.options.trace && cause !== '' && effects.length > 0 && !isChatter(event.type)) this.note(`${cause} → ${node}/${slot}`);
     this.perform(node, slot, effects);
-    if (node.startsWith('broker-')) this.after.push(() => this.checkElections());
+    if (slot === TXN_LOG_SLOT || slot === OFFSETS_LOG_SLOT) this.after.push(() => this.checkElections());
     this.drain();
     this.observer?.();
   }
@@ -475,6 +475,20 @@ export class EosWorld {
     return longest;
   }
 
+  /**
+   * A key that changes whenever what the invariants read may have changed: any log, and each
+   * data partition's leader and high watermark (the LSO follows them).
+   */
+  judgeKey(partitions: readonly TopicPartition[]): string {
+    let key = String(this.storageVersion());
+    for (const tp of partitions) {
+      const leader = this.leaderOf(tp);
+      const hosted = leader < 0 ? undefined : this.replica(leader, tp);
+      key += `|${leader}:${hosted === undefined ? -1 : (hosted.context as ReplicaContext).volatile.highWatermark}`;
+    }
+    return key;
+  }
+
   /** A number that changes whenever any partition's log changes (the runner's re-judge key). */
   storageVersion(): number {
     let v = 0;
@@ -500,6 +514,8 @@ export class EosWorld {
 }
 
 const APP_SLOT = 'app';
+const TXN_LOG_SLOT = tpName(TXN_LOG);
+const OFFSETS_LOG_SLOT = tpName(OFFSETS_LOG);
 
 /** The slot of a broker a message goes to; null when no machine there takes it. */
 export function brokerSlotOf(m: ProtocolMessage): string | null {

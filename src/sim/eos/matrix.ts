@@ -1,0 +1,73 @@
+/**
+ * The exactly-once rows of the `kafka-oracle check` matrix, as data: today's protocol
+ * holds; each variant that removes one fix, and a downstream consumer reading
+ * read_uncommitted, is violated. Budgets and the why of each verdict are in
+ * spec/transactions.md ("In the simulator").
+ *
+ * The baseline copies the replication rows' fast timers (src/sim/matrix.ts BASELINE; not
+ * imported, to keep the two matrix modules free of an import cycle) and shortens the
+ * consumer session (rebalances within a history) and the transaction timeout.
+ */
+import { type ClusterConfig, DEFAULT_CONFIG, NEVER } from '../../protocol/config.ts';
+import { EXACTLY_ONCE } from '../../../model/eos/invariants.ts';
+import type { EosRow } from './checker.ts';
+import type { EosBudget } from './scenario.ts';
+
+export const EOS_BASELINE: ClusterConfig = {
+  ...DEFAULT_CONFIG,
+  acks: -1,
+  'min.insync.replicas': 2,
+  'replication.factor': 3,
+  'unclean.leader.election.enable': false,
+  // Without ELR the last ISR member stays eligible when fenced (the replication liveness row
+  // that holds); with it, a sim restart (always unclean) can leave a partition offline.
+  'eligible.leader.replicas.enable': false,
+  'flush.messages': NEVER,
+  'enable.idempotence': true,
+  'request.timeout.ms': 1500,
+  'replica.lag.time.max.ms': 1000,
+  'replica.fetch.wait.max.ms': 50,
+  'broker.heartbeat.interval.ms': 100,
+  'broker.session.timeout.ms': 450,
+  'isolation.level': 'read_committed',
+  'transaction.version': 2,
+  // Kafka's defaults are 45 s and 60 s: a pause longer than the session (a rebalance) and
+  // shorter than the transaction timeout is the zombie window.
+  'session.timeout.ms': 3000,
+  'transaction.timeout.ms': 10000,
+};
+
+/** Coordinator failovers (process crashes), partitions, message faults, paused and replaced workers. */
+export const EOS_FAULTS: EosBudget = {
+  name: 'eos: crash+partition+message+pause',
+  maxSteps: 30,
+  processCrashes: 3,
+  powerLosses: 0,
+  isolations: 1,
+  messageFaults: 3,
+  pauses: 3,
+};
+
+/** Requests held back (delay) or duplicated: what transaction version 1 cannot tell apart. */
+export const EOS_DELAYS: EosBudget = {
+  name: 'eos: message delays+pause',
+  maxSteps: 30,
+  processCrashes: 1,
+  powerLosses: 0,
+  isolations: 0,
+  messageFaults: 6,
+  pauses: 2,
+};
+
+function row(changes: Partial<ClusterConfig>, budget: EosBudget, expected: 'holds' | 'violated', histories: number, why: string): EosRow {
+  return { guarantee: EXACTLY_ONCE, config: { ...EOS_BASELINE, ...changes }, budget, expected, histories, why, eos: true };
+}
+
+export const EOS_MATRIX: readonly EosRow[] = [
+  row({}, EOS_FAULTS, 'holds', 500, 'KIP-98 fencing by epoch, KIP-447 generation fencing of TxnOffsetCommit, KIP-890 verification and epoch bump per transaction, read_committed below the LSO'),
+  row({ 'isolation.level': 'read_uncommitted' }, EOS_FAULTS, 'violated', 300, 'the downstream consumer reads aborted transactions\' records: an input whose transaction aborted and was processed again is seen twice'),
+  row({ variant: 'no-zombie-fencing' }, EOS_FAULTS, 'violated', 300, 'KIP-98 zombie fencing off: a paused instance and its replacement share an epoch; the zombie commits input the replacement also commits'),
+  row({ 'transaction.version': 1 }, EOS_DELAYS, 'violated', 300, 'pre KIP-890 part 2: a delayed Produce of an aborted transaction is verified into the next one and commits with it (KAFKA-17754 family)'),
+  row({ variant: 'no-generation-fencing' }, EOS_FAULTS, 'violated', 300, 'pre KIP-447: a paused member whose partitions moved commits its transaction\'s offsets and output with a stale generation'),
+  row({ variant: 'no-partition-verification', 'transaction.version': 1 }, EOS_DELAYS, 'violated', 300, 'KIP-890 part 1 off (TV1): a delayed Produce after its transaction ended opens a transaction no marker closes: the LSO hangs (KAFKA-14402)'),
+];
