@@ -10,6 +10,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   storage: async () => import('./storage.ts'),
   machines: async () => import('./machines.ts'),
   txn: async () => import('./txn.ts'),
+  explore: async () => import('./explore.ts'),
 };
 
 async function main(argv: string[]): Promise<number> {

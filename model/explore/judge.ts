@@ -80,6 +80,8 @@ export function ledgerOf(ghost: Ghost): Ledger {
       return match === null ? undefined : Number(match[1]);
     },
     consumedAt: () => [],
+    // The explorer has no consumer: nothing is read (the `eventually` properties are the sim's).
+    valuesReadTwice: () => [],
     committedAt: committed,
     committedOffsets: function* () {
       for (let offset = 0; offset < ghost.committed.length; offset++) {
