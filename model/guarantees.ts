@@ -18,7 +18,7 @@ export const GUARANTEES: readonly Guarantee[] = [
   {
     name: 'no-acked-write-lost',
     statement: 'every acknowledged write stays at its offset in every committed view, and is read after healing',
-    invariants: ['no-acked-write-lost', 'leader-completeness', 'offset-stability', 'log-matching', 'high-watermark-monotonic', 'acked-writes-read'],
+    invariants: ['no-acked-write-lost', 'leader-completeness', 'offset-stability', 'log-matching', 'high-watermark-monotonic', 'acked-writes-read', 'oracle-agrees'],
     sometimes: ['some-write-acked', 'leader-changed-after-ack', 'truncation-happened'],
   },
   {
@@ -30,7 +30,7 @@ export const GUARANTEES: readonly Guarantee[] = [
   {
     name: 'idempotent-producer',
     statement: 'a producer\'s values are committed at most once each, in the order it sent them',
-    invariants: ['no-duplicate', 'per-partition-order', 'one-offset-per-ack'],
+    invariants: ['no-duplicate', 'per-partition-order', 'one-offset-per-ack', 'oracle-agrees'],
     sometimes: ['some-write-acked', 'producer-retried'],
   },
 ];

@@ -27,6 +27,9 @@ export interface Judged {
   readonly ledger: Ledger;
   /** For `eventually` properties: whether phase 2 reached quiescence. */
   readonly quiescent?: boolean;
+  /** For `oracle-agrees`: the history checker's answer on the history, and the invariants already violated. */
+  readonly oracle?: { readonly valid: boolean | 'unknown'; readonly anomalyTypes: readonly string[] };
+  readonly violated?: readonly string[];
 }
 
 export interface Invariant {
@@ -237,6 +240,30 @@ const ackedWritesRead: Invariant = {
   },
 };
 
+const oracleAgrees: Invariant = {
+  name: 'oracle-agrees',
+  kind: 'eventually',
+  statement: 'the history checker (model/history) and the invariants agree: an acknowledged write the consumer did not read is a lost-write (or unseen, when nothing after it was read), a value read twice a duplicate, and the checker reports neither otherwise',
+  source: 'DESIGN.md "three oracles that agree"; Jepsen kafka.clj lost-write-cases, duplicate-cases',
+  check({ ledger, quiescent, oracle, violated }) {
+    if (oracle === undefined || quiescent !== true) return undefined;
+    if (oracle.valid === 'unknown') return witness('the history checker could not decide (unknown never passes)');
+    const lost = ledger.ackedWrites().filter((w) => !ledger.consumedAt(w.value).includes(w.offset));
+    const flagged = (name: string): boolean => oracle.anomalyTypes.includes(name);
+    // Jepsen calls a write lost only when a read went past its offset; otherwise it is unseen.
+    const readPast = lost.filter((w) => ledger.maxConsumedOffset() > w.offset);
+    if (readPast.length > 0 && !flagged('lost-write')) return witness(`acked ${readPast.map((w) => `${w.value}@${w.offset}`).join(', ')} not read though later offsets were, but the checker reports no lost-write`);
+    if (lost.length > 0 && !flagged('lost-write') && !flagged('unseen')) return witness(`acked ${lost.map((w) => `${w.value}@${w.offset}`).join(', ')} not read, but the checker reports neither lost-write nor unseen`);
+    const durability = ['no-acked-write-lost', 'leader-completeness', 'offset-stability', 'log-matching', 'acked-writes-read'];
+    if (flagged('lost-write') && lost.length === 0 && !durability.some((n) => violated?.includes(n)))
+      return witness('the checker reports lost-write, but every acknowledged write was read and no durability invariant failed');
+    const readTwice = ledger.valuesReadTwice();
+    if (readTwice.length > 0 && !flagged('duplicate')) return witness(`${readTwice.join(', ')} read at two offsets, but the checker reports no duplicate`);
+    if (flagged('duplicate') && readTwice.length === 0) return witness('the checker reports a duplicate no read shows');
+    return undefined;
+  },
+};
+
 // ---- sometimes twins -----------------------------------------------------------------------
 
 function sometimes(name: string, statement: string, reached: (judged: Judged) => string | undefined): Invariant {
@@ -283,6 +310,7 @@ export const INVARIANTS: readonly Invariant[] = [
   oneOffsetPerAck,
   healedClusterConverges,
   ackedWritesRead,
+  oracleAgrees,
   someAck,
   someTruncation,
   someLeaderChange,

@@ -105,6 +105,18 @@ export class Ledger {
     return this.sendOrder.get(value);
   }
 
+  /** The highest offset a consumer read (-1 if none). */
+  maxConsumedOffset(): number {
+    let max = -1;
+    for (const offsets of this.consumed.values()) for (const o of offsets) max = Math.max(max, o);
+    return max;
+  }
+
+  /** Values a consumer read at more than one offset (duplicates in the log), sorted. */
+  valuesReadTwice(): string[] {
+    return [...this.consumed].filter(([, offsets]) => offsets.length > 1).map(([value]) => value).sort(compare);
+  }
+
   /** The offsets a consumer read `value` at ([] if it never did). */
   consumedAt(value: string): readonly number[] {
     return this.consumed.get(value) ?? [];

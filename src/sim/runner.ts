@@ -6,6 +6,7 @@
  */
 import { Prng } from '../core/prng.ts';
 import type { ClusterConfig } from '../protocol/config.ts';
+import { checkHistory } from '../../model/history/check.ts';
 import { INVARIANTS, type Invariant } from '../../model/invariants.ts';
 import { currentLeader, logEndOffset } from '../../model/view.ts';
 import type { Roles } from './roles.ts';
@@ -25,6 +26,8 @@ export interface Violation {
 export interface HistoryResult {
   /** The first violation of each invariant, in the order found. */
   readonly violations: readonly Violation[];
+  /** The history checker's anomaly types on this history (when `oracle-agrees` was judged). */
+  readonly anomalyTypes?: readonly string[];
   /** `sometimes` properties reached in this history, with their witnesses. */
   readonly reached: ReadonlyMap<string, string>;
   readonly quiescent: boolean;
@@ -79,12 +82,15 @@ export function runHistory(steps: readonly Step[], options: RunOptions): History
   });
   const quiescent = heal(world, options.healMs ?? HEAL_MS);
   consume(world);
-  const end = { view: world.view(), ledger: world.ledger, quiescent };
+  const wanted = (name: string): boolean => options.judge === undefined || options.judge.includes(name);
+  const oracle = wanted('oracle-agrees') ? checkHistory(world.history.events, { subVia: 'assign' }) : undefined;
   for (const invariant of INVARIANTS) {
-    if (invariant.kind !== 'eventually' || (options.judge !== undefined && !options.judge.includes(invariant.name))) continue;
+    if (invariant.kind !== 'eventually' || !wanted(invariant.name)) continue;
+    const end = { view: world.view(), ledger: world.ledger, quiescent, oracle, violated: violations.map((v) => v.invariant) };
     const found = invariant.check(end);
     if (found !== undefined) violations.push({ invariant: invariant.name, kind: 'eventually', step: world.stepIndex, phase: 2, witness: found.summary });
   }
+  const end = { view: world.view(), ledger: world.ledger, quiescent };
   const reached = new Map<string, string>();
   for (const invariant of INVARIANTS) {
     if (invariant.kind !== 'sometimes') continue;
@@ -92,7 +98,7 @@ export function runHistory(steps: readonly Step[], options: RunOptions): History
     if (found !== undefined) reached.set(invariant.name, found.summary);
   }
   world.observer = undefined;
-  return { violations, reached, quiescent, skipped, world };
+  return { violations, reached, quiescent, skipped, world, ...(oracle === undefined ? {} : { anomalyTypes: oracle.anomalyTypes }) };
 }
 
 /** Phase 2: restore every link, restart every broker, then let time pass until quiescent. */
