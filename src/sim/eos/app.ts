@@ -47,6 +47,8 @@ export interface WorkerInstance {
   txnGeneration: number;
   /** A newer instance of the slot was started: this one is a zombie if it still runs. */
   superseded: boolean;
+  /** The consumer generation the outstanding poll began in. */
+  pollGeneration: number;
 }
 
 export class Pipeline {
@@ -84,7 +86,7 @@ export class Pipeline {
     const instance = this.workers.filter((w) => w.slot === slot).length;
     for (const old of this.workers) if (old.slot === slot) old.superseded = true;
     const { consumer, producer } = workerNodes(slot, instance);
-    const worker: WorkerInstance = { slot, instance, consumer, producer, stage: 'idle', abortNext: false, txnGeneration: -2, superseded: false };
+    const worker: WorkerInstance = { slot, instance, consumer, producer, stage: 'idle', abortNext: false, txnGeneration: -2, superseded: false, pollGeneration: -1 };
     this.workers.push(worker);
     const bootstrapBrokers = this.world.brokerIds();
     this.world.addClient(consumer, 'main', consumerMachine, { config: this.config, clientId: consumer, bootstrapBrokers, groupId: GROUP_ID });
@@ -161,9 +163,10 @@ export class Pipeline {
       this.world.call(w.producer, { type: 'AbortTransaction' });
       return;
     }
-    if (w.stage !== 'idle' || p.phase !== 'ready' || c.poll !== null) return;
+    if (w.stage !== 'idle' || p.phase !== 'ready' || c.poll !== null || !membershipStable(c)) return;
     if (!c.partitions.some((q) => q.position >= 0)) return;
     w.stage = 'polling';
+    w.pollGeneration = c.generationId;
     this.world.call(w.consumer, { type: 'Poll', process: w.consumer });
   }
 
@@ -195,20 +198,25 @@ export class Pipeline {
     const records = pollRecords(event);
     const p = this.producerContext(w);
     const c = this.consumerContext(w.consumer);
-    if (records.length === 0 || p === undefined || c === undefined || p.phase !== 'ready') {
+    // Records polled across a rebalance may belong to partitions the new generation gave to
+    // another member: KafkaConsumer's eager rebalance revokes every partition before it
+    // rejoins (ConsumerCoordinator.onJoinPrepare) and only then moves groupMetadata() to the
+    // new generation (onJoinComplete), so such records never reach the application.
+    const moved = c === undefined || !membershipStable(c) || c.generationId !== w.pollGeneration;
+    if (records.length === 0 || p === undefined || c === undefined || p.phase !== 'ready' || moved) {
       w.stage = 'idle';
       if (records.length > 0) this.world.call(w.consumer, { type: 'SeekToCommitted' });
       return;
     }
     w.stage = 'processing';
-    w.txnGeneration = c.generationId;
+    w.txnGeneration = w.pollGeneration;
     this.world.call(w.producer, { type: 'BeginTransaction' });
     for (const r of records) {
       const value = outputValueOf(r.value);
       this.world.call(w.producer, { type: 'Send', process: w.producer, topic: OUTPUT_TOPIC, partition: partitionOfValue(value), value });
     }
     const offsets = c.partitions.filter((q) => q.position >= 0).map((q) => ({ topic: q.topic, partition: q.partition, offset: q.position }));
-    this.world.call(w.producer, { type: 'SendOffsetsToTransaction', groupId: GROUP_ID, generationId: c.generationId, memberId: c.memberId, offsets });
+    this.world.call(w.producer, { type: 'SendOffsetsToTransaction', groupId: GROUP_ID, generationId: w.pollGeneration, memberId: c.memberId, offsets });
     const abort = w.abortNext;
     w.abortNext = false;
     this.world.call(w.producer, { type: abort ? 'AbortTransaction' : 'CommitTransaction' });
@@ -248,6 +256,16 @@ export class Pipeline {
       return `worker ${w.slot}.${w.instance}: ${w.stage}${this.world.isPaused(w.consumer) ? ' (paused)' : ''}${w.superseded ? ' superseded' : ''}, producer ${p?.phase ?? 'gone'} pid ${p?.producerId ?? '-'}/e${p?.producerEpoch ?? '-'}, consumer gen ${c?.generationId ?? '-'} [${owned}]`;
     });
   }
+}
+
+/**
+ * The consumer is a settled member: not rejoining, no JoinGroup/SyncGroup outstanding, its
+ * assignment received. (The consumer machine keeps fetching during a rebalance and takes the
+ * new generation at JoinGroupResponse; the application waits, as KafkaConsumer would.)
+ */
+export function membershipStable(c: ConsumerContext): boolean {
+  const rejoining = c.groupRequest !== null && (c.groupRequest.kind === 'JoinGroup' || c.groupRequest.kind === 'SyncGroup');
+  return c.generationId >= 0 && !c.needsJoin && c.joinMembers === null && !rejoining;
 }
 
 export interface PolledRecord {
