@@ -12,7 +12,7 @@
 import type { ControllerContext } from '../../src/machines/controller.ts';
 import type { ReplicaContext } from '../../src/machines/replica.ts';
 import { INVARIANTS, type Invariant } from '../invariants.ts';
-import type { Ledger } from '../ledger.ts';
+import { Ledger } from '../ledger.ts';
 import { currentLeader, entryAt, type LogEntry, type ReplicaRole, type ReplicaView, type WorldView } from '../view.ts';
 import type { AbstractLog } from './abstract-log.ts';
 import type { Ghost, World } from './world.ts';
@@ -60,50 +60,33 @@ export function viewOf(world: World): WorldView {
   return { step: world.depth, phase: 1, replicas, controller };
 }
 
-/** Ledger's public surface: the adapter must provide all of it, so tsc flags any drift. */
-type LedgerSurface = { [K in keyof Ledger]: Ledger[K] };
-
-/** The ledger's read side over the ghost state (a structural stand-in for model/ledger.ts's class). */
+/**
+ * A real model/ledger.ts `Ledger` holding the ghost state, so the invariants read exactly
+ * what they read in the simulator: sends and acknowledgements are recorded as the sim
+ * records them, and the committed offsets and leader high watermarks are folded in through
+ * `Ledger.observe` on one-leader views built from the ghost (offsets in increasing order,
+ * each at the depth it was first committed). The explorer has no consumer: nothing is read.
+ */
 export function ledgerOf(ghost: Ghost): Ledger {
-  const committed = (offset: number) => {
-    const c = ghost.committed[offset];
-    return c === undefined ? undefined : { value: c.value, step: c.depth, brokerId: c.brokerId };
-  };
-  const acked = ghost.acked.map((a) => ({ value: a.value, offset: a.offset, step: a.depth }));
-  const adapter: LedgerSurface = {
-    ackConflicts: ghost.ackConflicts as Ledger['ackConflicts'],
-    events: { truncatedEntries: 0, leaderChangesAfterAck: 0, powerLossLostEntries: 0, isrShrinks: 0, producerRetries: 0, crashes: 0 },
-    ackedWrites: () => acked,
-    size: () => `${ghost.acked.length}/${ghost.ackConflicts.length}/${ghost.committed.length}/0/${ghost.sent}`,
-    sendIndex: (value: string) => {
-      const match = /^v(\d+)$/.exec(value);
-      return match === null ? undefined : Number(match[1]);
-    },
-    consumedAt: () => [],
-    // The explorer has no consumer: nothing is read (the `eventually` properties are the sim's).
-    valuesReadTwice: () => [],
-    committedAt: committed,
-    committedOffsets: function* () {
-      for (let offset = 0; offset < ghost.committed.length; offset++) {
-        const c = committed(offset);
-        if (c !== undefined) yield [offset, c] as [number, NonNullable<ReturnType<typeof committed>>];
-      }
-    } as unknown as Ledger['committedOffsets'],
-    leaderHighWatermark: (replica: ReplicaView) => {
-      const h = ghost.leaderHighWatermarks[replica.brokerId];
-      return h !== undefined && h.epoch === replica.leaderEpoch && h.incarnation === replica.incarnation ? h.highWatermark : undefined;
-    },
-    recordSend: refuse,
-    recordAck: refuse,
-    recordConsumed: refuse,
-    observe: refuse,
-  };
-  return adapter as unknown as Ledger;
+  const ledger = new Ledger();
+  for (let i = 0; i < ghost.sent; i++) ledger.recordSend(`v${i}`);
+  for (const a of ghost.acked) ledger.recordAck(a.value, a.offset, a.depth);
+  for (const c of ghost.ackConflicts) ledger.recordAck(c.value, c.offsets[1], 0);
+  const log: LogEntry[] = [];
+  ghost.committed.forEach((c, offset) => {
+    if (c === undefined) return;
+    log.push({ offset, leaderEpoch: 0, value: c.value, producerId: -1, sequence: -1 });
+    ledger.observe(oneLeaderView(c.brokerId, 0, 0, offset + 1, [...log], c.depth));
+  });
+  ghost.leaderHighWatermarks.forEach((h, brokerId) => {
+    if (h !== undefined) ledger.observe(oneLeaderView(brokerId, h.epoch, h.incarnation, h.highWatermark, [], 0));
+  });
+  return ledger;
 }
 
-/** The explorer's ghost state is immutable: it changes through `observe` below and world.ts. */
-function refuse(): never {
-  throw new Error('the explorer ledger is read-only');
+function oneLeaderView(brokerId: number, leaderEpoch: number, incarnation: number, highWatermark: number, log: LogEntry[], step: number): WorldView {
+  const replica: ReplicaView = { brokerId, alive: true, incarnation, role: 'leader', leaderEpoch, highWatermark, log };
+  return { step, phase: 1, replicas: [replica], controller: { leader: brokerId, leaderEpoch, isr: [brokerId], elr: [] } };
 }
 
 /** The first violated invariant among `judged`, with its witness. */
