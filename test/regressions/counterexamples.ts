@@ -1,0 +1,92 @@
+/**
+ * Counterexamples `kafka-oracle check` found and shrank, pinned as data: the row they
+ * break (guarantee + config as Kafka settings), the scenario as its one-line step list,
+ * the invariant it violates, and the fast-check seed and path that regenerated it (replay
+ * with `kafka-oracle replay --seed S --path P --config "..."`). `fixedBy` names the setting
+ * that repairs the row: the same steps under it must not violate the guarantee.
+ */
+export interface PinnedCounterexample {
+  readonly name: string;
+  readonly guarantee: string;
+  /** Only the settings that differ from the matrix baseline (src/sim/matrix.ts BASELINE). */
+  readonly config: string;
+  readonly steps: string;
+  readonly invariant: string;
+  readonly seed: number;
+  readonly path: string;
+  /** Settings (over the baseline) under which the same steps keep the guarantee. */
+  readonly fixedBy: string;
+}
+
+export const PINNED: readonly PinnedCounterexample[] = [
+  {
+    name: 'acks=1: the leader acks before any follower has the write, then is cut off',
+    guarantee: 'no-acked-write-lost',
+    config: 'acks=1 enable.idempotence=false',
+    steps: 'run(13 ms, seed 688); isolate(leader); run(400 ms, seed 0); send',
+    invariant: 'leader-completeness',
+    seed: 20261121,
+    path: '15:7:0:3:0:4:3:3:3:3:4:3:3:3:7:3:6:3:10:17:21:21:13:17:19:16:17:17:17',
+    fixedBy: 'acks=all enable.idempotence=true',
+  },
+  {
+    name: 'unclean election: an out-of-sync replica leads and the others truncate to it',
+    guarantee: 'no-acked-write-lost',
+    config: 'unclean.leader.election.enable=true',
+    steps: 'isolate(leader); send; failover; failover; isolate(leader) + failover; isolate(leader); run(463 ms, seed 701); failover; crash(leader, process) + failover; send; run(15 ms, seed 367)',
+    invariant: 'leader-completeness',
+    seed: 20261121,
+    path: '33:5:4:7:13:18:23:28:28:29:26:27:27:26',
+    fixedBy: 'unclean.leader.election.enable=false',
+  },
+  {
+    name: 'KIP-101 (KAFKA-1211): a follower truncates to its stale high watermark on a leader change, then leads',
+    guarantee: 'no-acked-write-lost',
+    config: 'variant=truncate-to-high-watermark',
+    steps: 'send; run(633 ms, seed 0); crash(broker-2, process) + failover; crash(leader, process); restart(down)',
+    invariant: 'leader-completeness',
+    seed: 1,
+    path: '',
+    fixedBy: 'variant=none',
+  },
+  {
+    name: 'KIP-966 last replica standing: the sole ISR member loses unsynced data and is re-elected',
+    guarantee: 'no-acked-write-lost',
+    config: 'eligible.leader.replicas.enable=false',
+    steps: 'send; isolate(leader); failover; failover; isolate(broker-1); crash(leader, power-loss); failover',
+    invariant: 'leader-completeness',
+    seed: 1,
+    path: '',
+    fixedBy: 'eligible.leader.replicas.enable=true',
+  },
+  {
+    name: 'KIP-966 last replica standing, with fsync on every message instead of ELR',
+    guarantee: 'no-acked-write-lost',
+    config: 'eligible.leader.replicas.enable=false',
+    steps: 'send; isolate(leader); failover; failover; isolate(broker-1); crash(leader, power-loss); failover',
+    invariant: 'leader-completeness',
+    seed: 1,
+    path: '',
+    fixedBy: 'eligible.leader.replicas.enable=false flush.messages=1',
+  },
+  {
+    name: 'ELR on: every eligible replica restarted uncleanly, so the partition stays offline',
+    guarantee: 'liveness-after-healing',
+    config: '',
+    steps: 'isolate(leader) + failover; crash(leader, process); crash(broker-0, process) + failover; failover; crash(leader, process); failover',
+    invariant: 'healed-cluster-converges',
+    seed: 20261121,
+    path: '14:2:3:8:11:13:16:20:20',
+    fixedBy: 'eligible.leader.replicas.enable=false',
+  },
+  {
+    name: 'idempotence off: a retried batch overtakes or duplicates the first attempt',
+    guarantee: 'idempotent-producer',
+    config: 'enable.idempotence=false',
+    steps: 'failover; failover; send; run(30 ms, seed 297); send; drop(#12); run(1 ms, seed 0)',
+    invariant: 'per-partition-order',
+    seed: 20261121,
+    path: '10:6:18:25:23:9:24:28:31:27:27',
+    fixedBy: 'enable.idempotence=true',
+  },
+];
