@@ -68,7 +68,10 @@ export function viewOf(world: World): WorldView {
  * each at the depth it was first committed). The explorer has no consumer: nothing is read.
  */
 export function ledgerOf(ghost: Ghost): Ledger {
+  const cached = ledgers.get(ghost);
+  if (cached !== undefined) return cached;
   const ledger = new Ledger();
+  ledgers.set(ghost, ledger);
   for (let i = 0; i < ghost.sent; i++) ledger.recordSend(`v${i}`);
   for (const a of ghost.acked) ledger.recordAck(a.value, a.offset, a.depth);
   for (const c of ghost.ackConflicts) ledger.recordAck(c.value, c.offsets[1], 0);
@@ -83,6 +86,9 @@ export function ledgerOf(ghost: Ghost): Ledger {
   });
   return ledger;
 }
+
+/** Ghost states are immutable and shared by many worlds: one ledger each (never written after). */
+const ledgers = new WeakMap<Ghost, Ledger>();
 
 function oneLeaderView(brokerId: number, leaderEpoch: number, incarnation: number, highWatermark: number, log: LogEntry[], step: number): WorldView {
   const replica: ReplicaView = { brokerId, alive: true, incarnation, role: 'leader', leaderEpoch, highWatermark, log };

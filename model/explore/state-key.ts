@@ -43,17 +43,41 @@ function parts(world: World): Part[] {
   return out;
 }
 
+/** JSON of immutable objects shared between states (ghosts, logs of stopped brokers, state values). */
+const jsonText = new WeakMap<object, string>();
+
+function json(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  let text = jsonText.get(value);
+  if (text === undefined) {
+    text = JSON.stringify(value);
+    jsonText.set(value, text);
+  }
+  return text;
+}
+
+const ghostText = new WeakMap<object, string>();
+
+function ghostKey(g: World['ghost']): string {
+  let text = ghostText.get(g);
+  if (text === undefined) {
+    text = `G${g.sent}${JSON.stringify(g.acked.map((a) => [a.value, a.offset]))}${JSON.stringify(g.ackConflicts)}${JSON.stringify(g.committed.map((c) => c?.value ?? null))}${JSON.stringify(g.leaderHighWatermarks)}`;
+    ghostText.set(g, text);
+  }
+  return text;
+}
+
 export function worldKey(world: World, cursorModulus: number): string {
   const out: string[] = [];
   const slots: Slot[] = [];
   world.replicas.forEach((snapshot, b) => {
     const disk = world.disks[b];
     out.push(`B${b}:${world.incarnations[b]}:`);
-    if (snapshot === null) out.push('down', JSON.stringify(disk));
-    else out.push(JSON.stringify(snapshot.value), '@', String(disk?.flushedOffset));
+    if (snapshot === null) out.push('down', json(disk));
+    else out.push(json(snapshot.value), '@', String(disk?.flushedOffset));
     out.push(';');
   });
-  out.push(JSON.stringify(world.controller.value), JSON.stringify(world.producer.value), '|');
+  out.push(json(world.controller.value), json(world.producer.value), '|');
   let link = '';
   for (const p of parts(world)) {
     if (p.link !== undefined && p.link !== link) {
@@ -64,9 +88,7 @@ export function worldKey(world: World, cursorModulus: number): string {
     out.push(';');
   }
   for (const t of world.timers) out.push('T', t.node, t.id.replace(/\/\d+$/, ''), ';');
-  const g = world.ghost;
-  out.push('G', String(g.sent), JSON.stringify(g.acked.map((a) => [a.value, a.offset])), JSON.stringify(g.ackConflicts));
-  out.push(JSON.stringify(g.committed.map((c) => c?.value ?? null)), JSON.stringify(g.leaderHighWatermarks));
+  out.push(ghostKey(world.ghost));
   out.push('U');
   for (const k of BUDGET_KEYS) out.push(String(world.used[k]), ',');
   fillSlots(out, slots);
