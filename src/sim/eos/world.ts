@@ -533,9 +533,16 @@ export function brokerSlotOf(m: ProtocolMessage): string | null {
   return null;
 }
 
+/**
+ * Small segments, so histories roll them; the internal topics' records (group metadata with
+ * every member, transaction metadata) are larger than a data record, so theirs are larger.
+ */
 function logConfig(tp: TopicPartition, config: ClusterConfig): ConstructorParameters<typeof BrokerStorage>[1] {
-  return { ...machineRoles.logConfig(config), topic: tp.topic, partition: tp.partition, segmentBytes: Math.min(config['segment.bytes'], SIM_SEGMENT_BYTES) };
+  const internal = tp.topic === TXN_LOG.topic || tp.topic === OFFSETS_LOG.topic;
+  return { ...machineRoles.logConfig(config), topic: tp.topic, partition: tp.partition, segmentBytes: Math.min(config['segment.bytes'], internal ? INTERNAL_SEGMENT_BYTES : SIM_SEGMENT_BYTES) };
 }
+
+const INTERNAL_SEGMENT_BYTES = 16 * 1024;
 
 function producerStatesOf(snapshot: ReturnType<BrokerStorage['open']>['producerState']): { producerId: number; producerEpoch: number; batches: { firstSeq: number; lastSeq: number; firstOffset: number; lastOffset: number }[] }[] {
   return snapshot.producers.map((p) => ({
