@@ -21,6 +21,7 @@ import { DEFAULT_REPLICATION_BOUNDS, REPLICATION_VARIANTS, type ReplicationBound
 import { replayTrace, type TraceFile } from '../../model/explore/replay.ts';
 import { BUDGET_KEYS, type Budget, type World } from '../../model/explore/world.ts';
 import { collisionProbability } from '../../model/explore/fingerprint.ts';
+import { simulate } from '../../model/explore/simulate.ts';
 import type { Io } from './io.ts';
 import type { Command } from './main.ts';
 
@@ -47,6 +48,7 @@ const BUDGET_FLAGS: Readonly<Record<string, keyof Budget>> = {
 const USAGE = [
   'usage: kafka-oracle explore [--model replication] [--variant NAME] [--json] [--max-states N] [--trace FILE]',
   `       bounds: ${[...Object.keys(BOUND_FLAGS), ...Object.keys(BUDGET_FLAGS)].map((f) => `${f} N`).join(' ')}`,
+  '       kafka-oracle explore --simulate WALKS [--depth D] [--seed S] [bounds...]   (random walks, no exhaustiveness)',
   '       kafka-oracle explore --replay FILE',
 ].join('\n');
 
@@ -58,6 +60,8 @@ export interface ExploreArgs {
   maxStates: number | undefined;
   trace: string | undefined;
   replay: string | undefined;
+  /** Simulation mode: random walks instead of BFS. */
+  simulate: { walks: number; depth: number; seed: number } | undefined;
 }
 
 function integer(flag: string, value: string, min: number): number {
@@ -75,7 +79,7 @@ function parseVariant(value: string): Variant | null {
 }
 
 export function parseExploreArgs(args: readonly string[]): ExploreArgs {
-  const o: ExploreArgs = { model: 'replication', variant: null, bounds: DEFAULT_REPLICATION_BOUNDS, json: false, maxStates: undefined, trace: undefined, replay: undefined };
+  const o: ExploreArgs = { model: 'replication', variant: null, bounds: DEFAULT_REPLICATION_BOUNDS, json: false, maxStates: undefined, trace: undefined, replay: undefined, simulate: undefined };
   for (let i = 0; i < args.length; i++) {
     const flag = args[i] as string;
     if (flag === '--json') {
@@ -91,6 +95,9 @@ export function parseExploreArgs(args: readonly string[]): ExploreArgs {
     else if (flag === '--max-states') o.maxStates = integer(flag, value, 1);
     else if (flag === '--trace') o.trace = value;
     else if (flag === '--replay') o.replay = value;
+    else if (flag === '--simulate') o.simulate = { ...(o.simulate ?? { depth: 100, seed: 1 }), walks: integer(flag, value, 1) };
+    else if (flag === '--depth') o.simulate = { ...(o.simulate ?? { walks: 1000, seed: 1 }), depth: integer(flag, value, 1) };
+    else if (flag === '--seed') o.simulate = { ...(o.simulate ?? { walks: 1000, depth: 100 }), seed: integer(flag, value, 0) };
     else if (flag in BOUND_FLAGS) o.bounds = { ...o.bounds, [BOUND_FLAGS[flag] as string]: integer(flag, value, flag === '--replicas' || flag === '--min-isr' ? 1 : 0) };
     else if (flag in BUDGET_FLAGS) o.bounds = { ...o.bounds, budget: { ...o.bounds.budget, [BUDGET_FLAGS[flag] as string]: integer(flag, value, 0) } };
     else throw new InputError(`unknown option '${flag}' (${USAGE.split('\n')[0]})`);
@@ -165,6 +172,32 @@ function printHuman(io: Io, r: ExploreResult<World, Action>): void {
   r.violation.steps.forEach((s, i) => io.out(`  ${String(i + 1).padStart(2)}. ${s.text}`));
 }
 
+function runSimulate(o: ExploreArgs, options: { walks: number; depth: number; seed: number }, io: Io): number {
+  const model = replicationModel(o.bounds, o.variant);
+  const started = performance.now();
+  const r = simulate(model, options);
+  const seconds = (performance.now() - started) / 1000;
+  const summary = { model: o.model, variant: o.variant ?? 'none', mode: 'simulate', ...options, walksRun: r.walks, states: r.states, seconds: round(seconds), statesPerSecond: Math.round(r.states / Math.max(seconds, 1e-6)), reached: [...r.reached.keys()] };
+  const v = r.violation;
+  if (o.trace !== undefined && v !== undefined) {
+    const file: TraceFile = { model: 'replication', variant: o.variant, bounds: o.bounds, invariant: v.invariant, steps: v.steps.map((s) => ({ action: s.action, text: s.text })) };
+    writeFileSync(o.trace, JSON.stringify(file, null, 1));
+  }
+  if (o.json) {
+    io.out(JSON.stringify(v === undefined ? summary : { ...summary, violation: { invariant: v.invariant, witness: v.witness, walk: v.walk, steps: v.steps.map((s) => s.text) } }));
+    return v === undefined ? 0 : 1;
+  }
+  io.out(`simulate ${o.model} | variant ${o.variant ?? 'none'} | ${describeBounds(o.bounds)} | ${options.walks} walks of depth ≤ ${options.depth}, seed ${options.seed}`);
+  io.out(`${r.walks} walks, ${r.states} states, ${seconds.toFixed(1)} s; sometimes reached: ${[...r.reached.keys()].join(', ') || 'none'}`);
+  if (v === undefined) {
+    io.out('no invariant violated (not exhaustive)');
+    return 0;
+  }
+  io.out(`VIOLATED ${v.invariant} in walk ${v.walk + 1}: ${v.witness}`);
+  v.steps.forEach((s, i) => io.out(`  ${String(i + 1).padStart(2)}. ${s.text}`));
+  return 1;
+}
+
 function runReplay(file: string, io: Io): number {
   let parsed: unknown;
   try {
@@ -185,6 +218,7 @@ export const command: Command = {
     }
     const o = parseExploreArgs(args);
     if (o.replay !== undefined) return runReplay(o.replay, io);
+    if (o.simulate !== undefined) return runSimulate(o, o.simulate, io);
     return runExplore(o, io);
   },
 };

@@ -47,6 +47,15 @@ describe('kafka-oracle explore', () => {
     expect(held.stdout.at(-1)).toMatch(/does not reproduce/);
   });
 
+  it('--simulate: seeded random walks, the same counts for the same seed', async () => {
+    const args = ['--simulate', '20', '--depth', '25', '--seed', '7', '--records', '1', '--json'];
+    const first = JSON.parse((await run(...args)).stdout.join(''));
+    const second = JSON.parse((await run(...args)).stdout.join(''));
+    expect(first).toMatchObject({ mode: 'simulate', walks: 20, depth: 25, seed: 7, walksRun: 20 });
+    expect(first.states).toBe(second.states);
+    expect(first.states).toBeGreaterThan(20);
+  });
+
   it('bad input: one line, exit 2', async () => {
     for (const args of [['--records', 'x'], ['--model', 'raft'], ['--variant', 'no-such'], ['--bogus', '1'], ['--replicas', '2', '--min-isr', '3'], ['--replay', join(dir, 'missing.json')]]) {
       const { status, stderr } = await run(...args);
