@@ -14,7 +14,8 @@
  *   whose handler compares times), so followers that have not caught up since the
  *   previous jump leave the ISR.
  * - `drop`, `duplicate`, `reorder` (deliver a message ahead of its link's head): message
- *   faults, each within its budget.
+ *   faults, each within its budget. A round trip (below) may also be delivered with its
+ *   answer lost, within the `drops` budget.
  * - `expire(b)`: broker b's session lapses at the controller (b crashed, or its link to
  *   the controller is cut: a zombie). The controller's clock jumps past the session
  *   timeout, every other running registered broker heartbeats, and SessionCheckTimer
@@ -36,7 +37,7 @@ import { type Budget, CONTROLLER_NODE, Draft, PRODUCER_NODE, type Envelope, type
 
 export type Action =
   | { readonly kind: 'send' }
-  | { readonly kind: 'deliver'; readonly from: string; readonly to: string }
+  | { readonly kind: 'deliver'; readonly from: string; readonly to: string; readonly loseAnswer?: true }
   | { readonly kind: 'fire'; readonly node: string; readonly id: string; readonly late: boolean }
   | { readonly kind: 'drop' | 'duplicate' | 'reorder'; readonly index: number }
   | { readonly kind: 'expire' | 'rejoin' | 'crash' | 'restart'; readonly broker: number }
@@ -79,7 +80,12 @@ const ROUND_TRIPS: Readonly<Record<string, string>> = {
 export function enabledActions(world: World, limits: Limits): Action[] {
   const actions: Action[] = [];
   if (world.ghost.sent < limits.records) actions.push({ kind: 'send' });
-  for (const { from, to } of links(world.network)) actions.push({ kind: 'deliver', from, to });
+  for (const { from, to } of links(world.network)) {
+    actions.push({ kind: 'deliver', from, to });
+    // A round trip whose answer is lost (a `drop`): the responder acted, the requester never hears.
+    const head = world.network[headOf(world.network, from, to)] as Envelope;
+    if (ROUND_TRIPS[head.message.type] !== undefined && within(world, limits.budget, 'drops')) actions.push({ kind: 'deliver', from, to, loseAnswer: true });
+  }
   for (const t of world.timers) {
     const racing = RACING_TIMERS.has(t.event.type);
     if (racing && !within(world, limits.budget, 'timeouts')) continue;
@@ -137,7 +143,8 @@ export function applyAction(draft: Draft, action: Action, host: Host): void {
       return;
     }
     case 'deliver':
-      return deliverAt(draft, headOf(draft.network, action.from, action.to));
+      if (action.loseAnswer === true) draft.spend('drops');
+      return deliverAt(draft, headOf(draft.network, action.from, action.to), action.loseAnswer === true);
     case 'reorder':
       draft.spend('reorders');
       return deliverAt(draft, action.index);
@@ -192,7 +199,7 @@ function timerType(draft: Draft, node: string, id: string): string {
   return draft.timers.find((t) => t.node === node && t.id === id)?.event.type ?? '';
 }
 
-function deliverAt(draft: Draft, index: number): void {
+function deliverAt(draft: Draft, index: number, loseAnswer = false): void {
   const e = draft.network[index];
   assert(e !== undefined, 'a message to deliver');
   draft.network.splice(index, 1);
@@ -204,6 +211,7 @@ function deliverAt(draft: Draft, index: number): void {
   if (at < 0) return;
   const response = draft.network[at] as Envelope;
   draft.network.splice(at, 1);
+  if (loseAnswer) return;
   draft.deliver(response.to, { ...response.message, nowMs: draft.nowAt(response.to) });
 }
 
@@ -260,7 +268,7 @@ export function describeAction(action: Action, world?: World): string {
     case 'send':
       return `send v${world?.ghost.sent ?? '?'}`;
     case 'deliver':
-      return `deliver ${action.from}→${action.to}${world === undefined ? '' : ` ${describeMessage(world.network[headOf(world.network, action.from, action.to)])}`}`;
+      return `deliver ${action.from}→${action.to}${world === undefined ? '' : ` ${describeMessage(world.network[headOf(world.network, action.from, action.to)])}`}${action.loseAnswer === true ? ' (answer lost)' : ''}`;
     case 'fire':
       return `fire ${action.node} ${action.id}${action.late ? ' (late: clock jumps past every timeout)' : ''}`;
     case 'drop':
