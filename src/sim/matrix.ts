@@ -45,16 +45,16 @@ export const ONE_POWER_LOSS: FaultBudget = {
 };
 
 /**
- * Leader failovers only: process crashes (most aimed at the leader, half of them waiting for
- * the controller's next election) and restarts; no partitions, no message faults. The
- * budget the leader-epoch bugs need: two failovers close together.
+ * Leader failovers: process crashes (most aimed at the leader, half of them waiting for
+ * the controller's next decision), restarts and partitions; no message faults, no power
+ * loss. The budget the leader-epoch bugs need: two failovers close together.
  */
 export const LEADER_FAILOVERS: FaultBudget = {
   name: 'leader-failovers',
   maxSteps: 30,
   processCrashes: 8,
   powerLosses: 0,
-  isolations: 0,
+  isolations: 3,
   messageFaults: 0,
 };
 
@@ -99,15 +99,15 @@ function row(guarantee: string, changes: Partial<ClusterConfig>, budget: FaultBu
 
 export const MATRIX: readonly MatrixRow[] = [
   row(durability, {}, CRASH_PARTITION_MESSAGE, 'holds', 1000, 'acks=all waits for the ISR; the ISR never drops below min.insync.replicas for a write; clean election picks an ISR member'),
-  row(durability, { 'eligible.leader.replicas.enable': false }, ONE_POWER_LOSS, 'violated', 400, 'KIP-966 last replica standing: the sole ISR member loses unsynced data and is re-elected'),
+  row(durability, { 'eligible.leader.replicas.enable': false }, ONE_POWER_LOSS, 'violated', 1000, 'KIP-966 last replica standing: the sole ISR member loses unsynced data and is re-elected'),
   row(durability, { 'eligible.leader.replicas.enable': true }, ONE_POWER_LOSS, 'holds', 400, 'KIP-966: replicas removed below min ISR stay eligible; an unclean shutdown removes the replica from the ISR/ELR'),
   row(durability, { 'eligible.leader.replicas.enable': false, 'flush.messages': 1 }, ONE_POWER_LOSS, 'holds', 400, 'every append is fsynced before it is acknowledged, so a power loss loses nothing acked'),
   row(durability, { acks: 1, 'enable.idempotence': false }, CRASH_PARTITION_MESSAGE, 'violated', 400, 'acks=1: the leader acks before any follower has the write, then fails'),
-  row(durability, { 'min.insync.replicas': 1, 'eligible.leader.replicas.enable': false }, ONE_POWER_LOSS, 'violated', 400, 'min.insync.replicas=1: the ISR shrinks to the leader, which acks alone, loses power and is re-elected'),
+  row(durability, { 'min.insync.replicas': 1, 'eligible.leader.replicas.enable': false }, ONE_POWER_LOSS, 'violated', 1000, 'min.insync.replicas=1: the ISR shrinks to the leader, which acks alone, loses power and is re-elected'),
   row(durability, { 'unclean.leader.election.enable': true }, CRASH_PARTITION_MESSAGE, 'violated', 400, 'unclean election: an out-of-sync replica becomes leader and the others truncate to it'),
   row(durability, { variant: 'truncate-to-high-watermark' }, LEADER_FAILOVERS, 'violated', 1000, 'KIP-101 / KAFKA-1211: a restarted follower truncates to its stale HW, then becomes leader'),
-  row(durability, { variant: 'no-leader-epoch-fencing' }, CRASH_PARTITION_MESSAGE, 'violated', 400, 'KIP-320 / KAFKA-6880: a stale-epoch fetch or truncation is not fenced'),
-  row(durability, { variant: 'no-isr-join-epoch-check' }, CRASH_PARTITION_MESSAGE, 'violated', 400, 'KAFKA-7128: a follower joins the ISR before reaching the start of the leader\'s epoch'),
+  row(durability, { variant: 'no-leader-epoch-fencing' }, CRASH_PARTITION_MESSAGE, 'violated', 1000, 'KIP-320 / KAFKA-6880: a stale-epoch fetch or truncation is not fenced'),
+  row(durability, { variant: 'no-isr-join-epoch-check' }, LEADER_FAILOVERS, 'violated', 1000, 'KAFKA-7128: a follower joins the ISR before reaching the start of the leader\'s epoch'),
   row(liveness, { 'eligible.leader.replicas.enable': false }, CRASH_PARTITION_MESSAGE, 'holds', 400, 'without ELR the last ISR member stays in the ISR when fenced and is re-elected when it returns'),
   row(liveness, { 'eligible.leader.replicas.enable': true }, CRASH_PARTITION_MESSAGE, 'violated', 400, 'KIP-966: when every ELR member restarts after an unclean shutdown, no replica is eligible and the partition stays offline'),
   row(idempotence, {}, RETRY_FAULTS, 'holds', 400, 'KIP-98: sequence numbers per partition, the last 5 batches cached, duplicates answered with the original offset'),

@@ -10,9 +10,9 @@
  * - `run(ms, seed)`: let ms of logical time pass: messages arrive and timers fire in time
  *   order; the latency of each message sent meanwhile is drawn from a PRNG seeded with
  *   `seed` (so messages on different links interleave differently). No fault.
- * - `failover`: let time pass until the controller changes the partition's leader epoch
- *   (a failover, an ISR-driven re-election), at most FAILOVER_MS_MAX; it stops right
- *   after the decision, before the replicas hear of it: the race Kafka's fencing is for.
+ * - `failover`: let time pass until the controller changes the partition (a new leader,
+ *   an ISR shrink or expansion), at most FAILOVER_MS_MAX; it stops right after the
+ *   decision, before the replicas hear of it: the race Kafka's fencing is for.
  * - `drop(i)`, `duplicate(i)`, `delay(i)`, `reorder(i)`: message faults on the i-th
  *   in-flight message (modulo their count): lost, copied, held back a second, or delivered
  *   at once ahead of older ones on its link.

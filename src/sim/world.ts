@@ -142,14 +142,22 @@ export class World {
     return true;
   }
 
-  /** Let time pass until the controller's leader epoch changes (at most `maxMs`); stop right after. */
+  /**
+   * Let time pass until the controller changes the partition (its leader, leader epoch, ISR
+   * or ELR), at most `maxMs`; stop right after the decision, before the replicas hear of it.
+   */
   failover(maxMs: number): boolean {
     const until = this.now() + maxMs;
-    const epoch = this.options.roles.controllerState(this.controller).leaderEpoch;
+    const before = this.partitionKey();
     this.latency = new Prng(this.stepIndex);
-    while (this.nextEvent(until)) if (this.options.roles.controllerState(this.controller).leaderEpoch !== epoch) return true;
+    while (this.nextEvent(until)) if (this.partitionKey() !== before) return true;
     this.clock.advanceTo(until);
     return true;
+  }
+
+  private partitionKey(): string {
+    const c = this.options.roles.controllerState(this.controller);
+    return `${c.leader}/${c.leaderEpoch}/${c.isr.join(',')}/${c.elr.join(',')}`;
   }
 
   /** Perform the next message delivery or timer due at or before `until`; false if none. */
