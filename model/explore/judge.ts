@@ -41,7 +41,20 @@ function roleOf(value: unknown): ReplicaRole {
   return value === 'leader' ? 'leader' : value === 'unassigned' ? 'offline' : 'follower';
 }
 
+/** Views and observations of a world, computed once: a world is judged once and expanded once per action. */
+const views = new WeakMap<World, WorldView>();
+const observed = new WeakMap<World, Ghost>();
+
 export function viewOf(world: World): WorldView {
+  let view = views.get(world);
+  if (view === undefined) {
+    view = buildView(world);
+    views.set(world, view);
+  }
+  return view;
+}
+
+function buildView(world: World): WorldView {
   const replicas: ReplicaView[] = world.disks.map((disk, b) => {
     const snapshot = world.replicas[b];
     const context = snapshot?.context as ReplicaContext | undefined;
@@ -108,6 +121,15 @@ export function firstViolation(world: World, judged: readonly Invariant[]): { in
 
 /** Ledger.observe: fold a judged state into the ghost state. */
 export function observe(world: World): Ghost {
+  let ghost = observed.get(world);
+  if (ghost === undefined) {
+    ghost = fold(world);
+    observed.set(world, ghost);
+  }
+  return ghost;
+}
+
+function fold(world: World): Ghost {
   const view = viewOf(world);
   const leader = currentLeader(view);
   if (leader === undefined) return world.ghost;
