@@ -32,7 +32,15 @@ import type { EosWorld } from './world.ts';
 export const APP_TICK_MS = 20;
 export const VERIFY_TICK_MS = 50;
 export const WORKER_SLOTS = 2;
+/** A supervisor (Kubernetes, systemd) starts a new instance this long after one exits. */
+export const RESTART_DELAY_MS = 500;
 const TICK = 'tick';
+const RESTART = 'restart';
+const SUPERVISOR = 'supervisor-';
+
+function supervisorNode(slot: number): string {
+  return `${SUPERVISOR}${slot}`;
+}
 
 export type WorkerStage = 'idle' | 'polling' | 'processing' | 'dead';
 
@@ -61,7 +69,7 @@ export class Pipeline {
     readonly config: ClusterConfig,
   ) {
     world.onClientEvent = (node, event) => this.onClientEvent(node, event);
-    world.onAppTimer = (node) => this.onTick(node);
+    world.onAppTimer = (node, id) => this.onTick(node, id);
     const bootstrapBrokers = world.brokerIds();
     world.addClient(VERIFIER, 'main', consumerMachine, { config, clientId: VERIFIER, bootstrapBrokers, groupId: null });
     world.call(VERIFIER, { type: 'Assign', process: VERIFIER, partitions: OUTPUTS });
@@ -141,7 +149,12 @@ export class Pipeline {
 
   // ---- the loop --------------------------------------------------------------------------------
 
-  private onTick(node: string): void {
+  private onTick(node: string, id: string): void {
+    if (id === RESTART) {
+      const slot = Number(node.slice(SUPERVISOR.length));
+      if (this.latest(slot) === undefined) this.startInstance(slot);
+      return;
+    }
     if (node === VERIFIER) {
       const c = this.consumerContext(VERIFIER);
       if (c !== undefined && c.poll === null) this.world.call(VERIFIER, { type: 'Poll', process: VERIFIER });
@@ -181,6 +194,8 @@ export class Pipeline {
     this.world.note(`worker ${w.slot} instance ${w.instance} exits: producer ${p.lastError ?? 'failed'}`);
     this.world.removeClient(w.consumer);
     this.world.removeClient(w.producer);
+    // The supervisor restarts the slot's newest instance; a superseded one just ends.
+    if (!w.superseded) this.world.setAppTimer(supervisorNode(w.slot), RESTART, RESTART_DELAY_MS);
   }
 
   private onClientEvent(node: string, event: ClientEvent): void {
