@@ -179,6 +179,55 @@ function walkRecord(record: Record<string, unknown>, scope: Scope, issuer: strin
   return pure;
 }
 
+/** A part's encoding as text segments around its id slots (segments.length = ids.length + 1). */
+export interface EncodedPart {
+  readonly segments: readonly string[];
+  readonly ids: readonly { readonly issuer: string; readonly id: number }[];
+}
+
+interface CachedPart {
+  readonly clock: number;
+  readonly issuer: string;
+  readonly encoded: EncodedPart;
+}
+
+const partCache = new WeakMap<object, CachedPart>();
+
+/**
+ * The encoding of one context, message or timer event, cached per immutable object (and
+ * the owner's clock, which decides fresh/old): a step changes one or two machines and a
+ * few messages, so most parts of a successor's key are reused from its parent.
+ */
+export function encodePart(value: object, scope: Scope, issuer: string, options: EncodeOptions, fixedIssuer: boolean): EncodedPart {
+  const cached = partCache.get(value);
+  if (cached !== undefined && cached.clock === scope.clock && cached.issuer === issuer) return cached.encoded;
+  const out: string[] = [];
+  const slots: Slot[] = [];
+  walk(value, scope, issuer, options, out, slots, fixedIssuer);
+  const segments: string[] = [];
+  let from = 0;
+  for (const slot of slots) {
+    segments.push(out.slice(from, slot.at).join(''));
+    from = slot.at + 1;
+  }
+  segments.push(out.slice(from).join(''));
+  const encoded = { segments, ids: slots.map((x) => ({ issuer: x.issuer, id: x.id })) };
+  partCache.set(value, { clock: scope.clock, issuer, encoded });
+  return encoded;
+}
+
+/** Append an encoded part to `out`, adding its slots (positions in `out`) to `slots`. */
+export function appendPart(part: EncodedPart, out: string[], slots: Slot[]): void {
+  const { segments, ids } = part;
+  for (let i = 0; i < ids.length; i++) {
+    out.push(segments[i] as string);
+    const id = ids[i] as { issuer: string; id: number };
+    slots.push({ at: out.length, issuer: id.issuer, id: id.id });
+    out.push('');
+  }
+  out.push(segments[ids.length] as string);
+}
+
 /** Rename every slot's id by rank among its issuer's ids (see the header). */
 export function fillSlots(out: string[], slots: readonly Slot[]): void {
   const renamer = new IdRenamer();

@@ -7,7 +7,7 @@
  * in FIFO order, the pending timers, the faults spent and the ghost state. Left out: the
  * absolute clocks (only fresh/old timestamps matter), the depth and the step's events.
  */
-import { type Scope, type Slot, fillSlots, messageIssuer, walk } from './canonical.ts';
+import { type Scope, type Slot, appendPart, encodePart, fillSlots, messageIssuer } from './canonical.ts';
 import { BUDGET_KEYS, CONTROLLER_NODE, PRODUCER_NODE, type World, links } from './world.ts';
 
 const SKIP_REPLICA = new Set(['config']);
@@ -84,7 +84,7 @@ export function worldKey(world: World, cursorModulus: number): string {
       out.push('@', p.link);
       link = p.link;
     }
-    walk(p.value, p.scope, p.issuer, { skip: p.skip, cursorModulus }, out, slots, p.fixed);
+    appendPart(encodePart(p.value as object, p.scope, p.issuer, { skip: p.skip, cursorModulus }, p.fixed), out, slots);
     out.push(';');
   }
   for (const t of world.timers) out.push('T', t.node, t.id.replace(/\/\d+$/, ''), ';');
