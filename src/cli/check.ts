@@ -115,7 +115,7 @@ function progressLine(index: number, rows: number, row: MatrixRow, done: number,
 
 /** The settings that differ from the baseline row, for the table (the JSON has them all). */
 export function shortConfig(config: ClusterConfig): string {
-  const keys = ['acks', 'min.insync.replicas', 'replication.factor', 'unclean.leader.election.enable', 'flush.messages', 'eligible.leader.replicas.enable', 'enable.idempotence'] as const;
+  const keys = ['acks', 'min.insync.replicas', 'replication.factor', 'unclean.leader.election.enable', 'flush.messages', 'eligible.leader.replicas.enable', 'enable.idempotence', 'isolation.level', 'transaction.version'] as const;
   const parts = keys.filter((k) => config[k] !== BASELINE[k] || k === 'acks').map((k) => `${k}=${k === 'acks' && config[k] === -1 ? 'all' : String(config[k])}`);
   if (config.variant !== null) parts.push(`variant=${config.variant}`);
   return parts.join(' ');

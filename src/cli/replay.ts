@@ -25,6 +25,8 @@ import { RealFileSystem } from '../storage/real-fs.ts';
 import type { FileSystem } from '../storage/fs.ts';
 import type { Io } from './io.ts';
 import type { Command } from './main.ts';
+import { isEosRow } from '../sim/eos/checker.ts';
+import { replayEos } from './replay-eos.ts';
 
 const USAGE = 'usage: kafka-oracle replay (--seed S --path P | --steps "STEPS") --config "key=value ..." [--guarantee NAME] [--data-dir DIR] [--history FILE]';
 
@@ -87,6 +89,7 @@ export const command: Command = {
     }
     const o = parseReplayArgs(args);
     const row = findRow(o.config as string, o.guarantee);
+    if (isEosRow(row)) return replayEos(row, o, io);
     const { steps, result } = replay(row, o);
     printReplay(io, row, steps, result, o);
     if (o.dataDir !== undefined) exportDisks(result.world, new RealFileSystem(), o.dataDir, io);

@@ -11,6 +11,7 @@ import { guarantee, type Guarantee } from '../../model/guarantees.ts';
 import type { MatrixRow, Verdict } from './matrix.ts';
 import type { Roles } from './roles.ts';
 import { type HistoryResult, runHistory, type Violation } from './runner.ts';
+import { checkEosRow, isEosRow } from './eos/checker.ts';
 import { scenarioArbitrary, stepToString, type Step } from './scenario.ts';
 
 export interface Counterexample {
@@ -68,6 +69,7 @@ export function rowProperty(row: MatrixRow, roles: Roles, onResult: (result: His
 }
 
 export function checkRow(row: MatrixRow, options: CheckOptions): RowResult {
+  if (isEosRow(row)) return checkEosRow(row, options); // the exactly-once rows run in their own world (src/sim/eos)
   const g = guarantee(row.guarantee);
   const total = options.runs ?? row.histories;
   const sometimes = Object.fromEntries(g.sometimes.map((name) => [name, 0])) as Record<string, number>;

@@ -6,6 +6,7 @@
  */
 import { type ClusterConfig, DEFAULT_CONFIG, formatConfig, NEVER } from '../protocol/config.ts';
 import type { FaultBudget } from './scenario.ts';
+import { EOS_MATRIX } from './eos/matrix.ts';
 
 export type Verdict = 'holds' | 'violated';
 
@@ -112,6 +113,7 @@ export const MATRIX: readonly MatrixRow[] = [
   row(liveness, { 'eligible.leader.replicas.enable': true }, CRASH_PARTITION_MESSAGE, 'violated', 400, 'KIP-966: when every ELR member restarts after an unclean shutdown, no replica is eligible and the partition stays offline'),
   row(idempotence, {}, RETRY_FAULTS, 'holds', 400, 'KIP-98: sequence numbers per partition, the last 5 batches cached, duplicates answered with the original offset'),
   row(idempotence, { 'enable.idempotence': false }, RETRY_FAULTS, 'violated', 400, 'without idempotence a retried batch whose first attempt was appended is appended again'),
+  ...EOS_MATRIX, // exactly-once rows (src/sim/eos/matrix.ts)
 ];
 
 export function rowLabel(r: MatrixRow): string {

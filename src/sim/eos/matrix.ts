@@ -59,6 +59,13 @@ export const EOS_DELAYS: EosBudget = {
   pauses: 2,
 };
 
+/**
+ * A client request timeout below the `delay` fault (1000 ms, src/sim/world.ts DELAY_MS): a
+ * delayed request is given up and retried while the original is still on its way, the race
+ * of KAFKA-17754 and KAFKA-14402.
+ */
+const SHORT_REQUEST_TIMEOUT: Partial<ClusterConfig> = { 'request.timeout.ms': 800 };
+
 function row(changes: Partial<ClusterConfig>, budget: EosBudget, expected: 'holds' | 'violated', histories: number, why: string): EosRow {
   return { guarantee: EXACTLY_ONCE, config: { ...EOS_BASELINE, ...changes }, budget, expected, histories, why, eos: true };
 }
@@ -67,7 +74,7 @@ export const EOS_MATRIX: readonly EosRow[] = [
   row({}, EOS_FAULTS, 'holds', 500, 'KIP-98 fencing by epoch, KIP-447 generation fencing of TxnOffsetCommit, KIP-890 verification and epoch bump per transaction, read_committed below the LSO'),
   row({ 'isolation.level': 'read_uncommitted' }, EOS_FAULTS, 'violated', 300, 'the downstream consumer reads aborted transactions\' records: an input whose transaction aborted and was processed again is seen twice'),
   row({ variant: 'no-zombie-fencing', 'transaction.version': 1 }, EOS_FAULTS, 'violated', 300, 'KIP-98 zombie fencing off: a paused instance and its replacement share an epoch; the zombie commits input the replacement also commits'),
-  row({ 'transaction.version': 1 }, EOS_DELAYS, 'violated', 300, 'pre KIP-890 part 2: a delayed Produce of an aborted transaction is verified into the next one and commits with it (KAFKA-17754 family)'),
+  row({ 'transaction.version': 1, ...SHORT_REQUEST_TIMEOUT }, EOS_DELAYS, 'violated', 300, 'pre KIP-890 part 2: a delayed Produce of an aborted transaction is verified into the next one and commits with it (KAFKA-17754 family)'),
   row({ variant: 'no-generation-fencing' }, EOS_FAULTS, 'violated', 300, 'pre KIP-447: a paused member whose partitions moved commits its transaction\'s offsets and output with a stale generation'),
-  row({ variant: 'no-partition-verification', 'transaction.version': 1 }, EOS_DELAYS, 'violated', 300, 'KIP-890 part 1 off (TV1): a delayed Produce after its transaction ended opens a transaction no marker closes: the LSO hangs (KAFKA-14402)'),
+  row({ variant: 'no-partition-verification', 'transaction.version': 1, ...SHORT_REQUEST_TIMEOUT }, EOS_DELAYS, 'violated', 300, 'KIP-890 part 1 off (TV1): a delayed Produce after its transaction ended opens a transaction no marker closes: the LSO hangs (KAFKA-14402)'),
 ];
