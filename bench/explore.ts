@@ -9,7 +9,8 @@
  *
  * Bytes per state: the visited set (fingerprints + parent pointers) per distinct state, and
  * the heap growth per state (frontier snapshots included) as V8 reports it after a GC when
- * `--expose-gc` is on. Every figure depends on the machine's load: run on an idle machine.
+ * `--expose-gc` is on. Rates are given per wall-clock second and per CPU second of this
+ * process (the latter is what one core gives when the machine is shared).
  */
 import { performance } from 'node:perf_hooks';
 import { explore } from '../model/explore/bfs.ts';
@@ -41,13 +42,16 @@ export async function run(): Promise<void> {
     const model = replicationModel(bounds, c.variant);
     const before = heapUsed();
     let peak = before;
+    const cpuBefore = process.cpuUsage();
     const result = explore(model, { now: () => performance.now(), progressEvery: 10_000, onProgress: () => (peak = Math.max(peak, process.memoryUsage().heapUsed)) });
     peak = Math.max(peak, process.memoryUsage().heapUsed);
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     const rate = Math.round(result.distinctStates / Math.max(result.seconds, 1e-6));
     const verdict = result.violation === undefined ? (result.exhaustive ? 'exhaustive, holds' : 'stopped') : `${result.violation.invariant} violated, trace ${result.violation.steps.length} steps`;
     console.log(
       `${c.name}: ${result.distinctStates} states, ${result.transitions} transitions, depth ${result.depth}, ${result.seconds.toFixed(1)} s, ` +
-        `${rate} states/s, ${Math.round(result.transitions / Math.max(result.seconds, 1e-6))} transitions/s, ` +
+        `${rate} states/s wall, ${Math.round(result.distinctStates / Math.max(cpuSeconds, 1e-6))} states per CPU second, ${Math.round(result.transitions / Math.max(result.seconds, 1e-6))} transitions/s, ` +
         `visited ${(result.visitedBytes / result.distinctStates).toFixed(1)} B/state, heap peak +${((peak - before) / result.distinctStates).toFixed(0)} B/state; ${verdict}`,
     );
   }
