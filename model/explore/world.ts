@@ -297,8 +297,16 @@ export class Draft {
   }
 }
 
+/**
+ * Timers in canonical order: by node, then id, comparing a trailing correlation id as a
+ * number (`request/9` before `request/10`), so that renaming ids by rank keeps the order.
+ */
 export function compareTimers(a: PendingTimer, b: PendingTimer): number {
-  return a.node < b.node ? -1 : a.node > b.node ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  if (a.node !== b.node) return a.node < b.node ? -1 : 1;
+  const x = /^(.*?)(\d*)$/.exec(a.id) as RegExpExecArray;
+  const y = /^(.*?)(\d*)$/.exec(b.id) as RegExpExecArray;
+  if (x[1] !== y[1]) return (x[1] as string) < (y[1] as string) ? -1 : 1;
+  return Number(x[2] || -1) - Number(y[2] || -1);
 }
 
 /** Index of the first message on the link from → to (its head), or -1. */

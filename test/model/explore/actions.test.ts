@@ -110,3 +110,12 @@ describe('explorer actions', () => {
     expect(m.next(m.initial, expire0)).toBeNull();
   });
 });
+
+describe('canonical timer order', () => {
+  it('compares a trailing correlation id as a number, so renaming by rank keeps the order', async () => {
+    const { compareTimers } = await import('../../../model/explore/world.ts');
+    const t = (node: string, id: string) => ({ node, id, event: { type: 'X' } });
+    const sorted = [t('producer-0', 'request/10'), t('producer-0', 'request/9'), t('broker-1', 'fetch'), t('producer-0', 'init')].sort(compareTimers);
+    expect(sorted.map((x) => `${x.node}:${x.id}`)).toEqual(['broker-1:fetch', 'producer-0:init', 'producer-0:request/9', 'producer-0:request/10']);
+  });
+});
