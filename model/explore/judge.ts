@@ -41,17 +41,15 @@ function roleOf(value: unknown): ReplicaRole {
   return value === 'leader' ? 'leader' : value === 'unassigned' ? 'offline' : 'follower';
 }
 
-/** Views and observations of a world, computed once: a world is judged once and expanded once per action. */
-const views = new WeakMap<World, WorldView>();
+/**
+ * The ghost state a world passes to its successors, computed when the world is judged
+ * (from the same view) and kept per world, since a world is expanded once per action.
+ * The view itself is not kept: the frontier holds many worlds.
+ */
 const observed = new WeakMap<World, Ghost>();
 
 export function viewOf(world: World): WorldView {
-  let view = views.get(world);
-  if (view === undefined) {
-    view = buildView(world);
-    views.set(world, view);
-  }
-  return view;
+  return buildView(world);
 }
 
 function buildView(world: World): WorldView {
@@ -111,6 +109,7 @@ function oneLeaderView(brokerId: number, leaderEpoch: number, incarnation: numbe
 /** The first violated invariant among `judged`, with its witness. */
 export function firstViolation(world: World, judged: readonly Invariant[]): { invariant: string; witness: string } | undefined {
   const view = viewOf(world);
+  if (!observed.has(world)) observed.set(world, fold(world, view));
   const ledger = ledgerOf(world.ghost);
   for (const invariant of judged) {
     const found = invariant.check({ view, ledger });
@@ -123,14 +122,13 @@ export function firstViolation(world: World, judged: readonly Invariant[]): { in
 export function observe(world: World): Ghost {
   let ghost = observed.get(world);
   if (ghost === undefined) {
-    ghost = fold(world);
+    ghost = fold(world, viewOf(world));
     observed.set(world, ghost);
   }
   return ghost;
 }
 
-function fold(world: World): Ghost {
-  const view = viewOf(world);
+function fold(world: World, view: WorldView): Ghost {
   const leader = currentLeader(view);
   if (leader === undefined) return world.ghost;
   let ghost = world.ghost;
