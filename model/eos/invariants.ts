@@ -15,6 +15,8 @@
  * exactly once in the read_committed view" property.
  */
 import { markerOf } from '../../src/machines/txn-partition.ts';
+import { checkHistory } from '../history/check.ts';
+import type { HistoryEvent, Isolation } from '../history/types.ts';
 import type { EosLedger } from './ledger.ts';
 import { type EosPartitionView, type EosView, readCommitted } from './view.ts';
 
@@ -25,6 +27,8 @@ export interface EosJudged {
   readonly ledger: EosLedger;
   /** For `eventually`: whether phase 2 reached quiescence. */
   readonly quiescent?: boolean;
+  /** For `eventually`: the client history the world recorded, and the consumers' isolation level. */
+  readonly history?: { readonly events: readonly HistoryEvent[]; readonly isolation: Isolation };
 }
 
 export interface EosInvariant {
@@ -112,6 +116,12 @@ function outputOf(input: string): string {
   return `out-${input.slice('in-'.length)}`;
 }
 
+/** Output values carry their processing attempt (`out-n.k`); exactly-once is judged per input. */
+function baseOf(output: string): string {
+  const dot = output.indexOf('.');
+  return dot < 0 ? output : output.slice(0, dot);
+}
+
 const exactlyOnceRead: EosInvariant = {
   name: 'exactly-once-read',
   kind: 'eventually',
@@ -119,7 +129,7 @@ const exactlyOnceRead: EosInvariant = {
   source: 'KIP-98/KIP-129/KIP-447 exactly-once stream processing; Kafka EOS system tests (every input\'s output once in the read_committed output)',
   check({ view, ledger }) {
     const seen = new Map<string, string[]>();
-    for (const r of ledger.verifierReads()) seen.set(r.value, [...(seen.get(r.value) ?? []), `${r.key}@${r.offset}`]);
+    for (const r of ledger.verifierReads()) seen.set(baseOf(r.value), [...(seen.get(baseOf(r.value)) ?? []), `${r.key}@${r.offset}`]);
     const inputs = inputValues(view);
     for (const input of inputs) {
       const at = seen.get(outputOf(input)) ?? [];
@@ -138,7 +148,7 @@ const exactlyOnceLog: EosInvariant = {
   source: 'KIP-98/KIP-447; the view any read_committed consumer of the output gets',
   check({ view }) {
     const counts = new Map<string, string[]>();
-    for (const p of view.outputs) for (const [value, offsets] of readCommitted(p).visible) counts.set(value, [...(counts.get(value) ?? []), ...offsets.map((o) => `${p.name}@${o}`)]);
+    for (const p of view.outputs) for (const [value, offsets] of readCommitted(p).visible) counts.set(baseOf(value), [...(counts.get(baseOf(value)) ?? []), ...offsets.map((o) => `${p.name}@${o}`)]);
     for (const input of inputValues(view)) {
       const at = counts.get(outputOf(input)) ?? [];
       if (at.length !== 1) return witness(`${outputOf(input)} is committed ${at.length} times in the output${at.length > 0 ? ` (${at.join(', ')})` : ''}`);
@@ -190,6 +200,22 @@ const healedPipelineSettles: EosInvariant = {
   },
 };
 
+const historyChecker: EosInvariant = {
+  name: 'history-checker',
+  kind: 'eventually',
+  statement: 'the clients\' history passes the oracle\'s history checker (Jepsen\'s Kafka anomalies, transactions atomic)',
+  source: 'model/history (checkHistory): Jepsen kafka workload, contracts/history.md',
+  check({ history }) {
+    if (history === undefined) return undefined;
+    const result = checkHistory(history.events, { txn: true, subVia: ['subscribe', 'assign'], isolation: history.isolation });
+    if (result.valid === true) return undefined;
+    // An empty history (no transaction completed) is unknown, not a failure of the pipeline.
+    if (result.valid === 'unknown' && result.anomalyTypes.every((t) => t === 'empty-transaction-graph') && result.error === undefined) return undefined;
+    const first = result.badAnomalyTypes[0] ?? result.anomalyTypes[0] ?? 'unknown';
+    return witness(`history checker: ${result.valid === 'unknown' ? `unknown (${result.error ?? first})` : `${result.badAnomalyTypes.join(', ')}`}; first ${first}: ${JSON.stringify(result.anomalies[first]?.[0] ?? {}).slice(0, 300)}`);
+  },
+};
+
 // ---- sometimes twins ---------------------------------------------------------------------------
 
 const zombieFenced: EosInvariant = {
@@ -238,6 +264,7 @@ export const EOS_INVARIANTS: readonly EosInvariant[] = [
   exactlyOnceLog,
   transactionsAtomic,
   healedPipelineSettles,
+  historyChecker,
   zombieFenced,
   abortAfterFailover,
   rebalanceMidTxn,
@@ -256,7 +283,7 @@ export const EOS_GUARANTEES: readonly EosGuarantee[] = [
   {
     name: EXACTLY_ONCE,
     statement: 'a consume-transform-produce pipeline with transactions: every input\'s output exactly once downstream, transactions atomic, no aborted read, no read past the LSO, no fenced write; after healing no hanging transaction and a Stable group',
-    invariants: ['no-aborted-read', 'no-read-past-lso', 'no-fenced-epoch-write', 'lso-monotonic', 'exactly-once-read', 'exactly-once-log', 'transactions-atomic', 'healed-pipeline-settles'],
+    invariants: ['no-aborted-read', 'no-read-past-lso', 'no-fenced-epoch-write', 'lso-monotonic', 'exactly-once-read', 'exactly-once-log', 'transactions-atomic', 'healed-pipeline-settles', 'history-checker'],
     sometimes: ['zombie-fenced', 'abort-after-coordinator-failover', 'rebalance-mid-transaction'],
   },
 ];

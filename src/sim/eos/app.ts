@@ -62,6 +62,8 @@ export interface WorkerInstance {
 export class Pipeline {
   readonly workers: WorkerInstance[] = [];
   private nextInput = 0;
+  /** Processing attempts (transactions begun) so far: makes every output value unique. */
+  private attempts = 0;
 
   constructor(
     readonly world: EosWorld,
@@ -226,8 +228,9 @@ export class Pipeline {
     w.stage = 'processing';
     w.txnGeneration = w.pollGeneration;
     this.world.call(w.producer, { type: 'BeginTransaction' });
+    const attempt = this.attempts++;
     for (const r of records) {
-      const value = outputValueOf(r.value);
+      const value = outputValueOf(r.value, attempt);
       this.world.call(w.producer, { type: 'Send', process: w.producer, topic: OUTPUT_TOPIC, partition: partitionOfValue(value), value });
     }
     const offsets = c.partitions.filter((q) => q.position >= 0).map((q) => ({ topic: q.topic, partition: q.partition, offset: q.position }));

@@ -15,6 +15,7 @@ import { EOS_INVARIANTS, type EosInvariant } from '../../../model/eos/invariants
 import { EosLedger } from '../../../model/eos/ledger.ts';
 import { type EosPartitionView, type EosView, partitionView, type TxnOutcome } from '../../../model/eos/view.ts';
 import type { Violation } from '../runner.ts';
+import type { HistoryEvent } from '../../../model/history/types.ts';
 import { Pipeline } from './app.ts';
 import { DOWN, type EosBudget, type EosStep, GROUP_COORDINATOR_TARGET, TXN_COORDINATOR_TARGET } from './scenario.ts';
 import { GROUP_ID, INPUTS, OFFSETS_LOG, OUTPUTS, TXN_LOG, type TopicPartition, tpName } from './topology.ts';
@@ -81,7 +82,8 @@ export function runEosHistory(steps: readonly EosStep[], options: EosRunOptions)
     if (!applyStep(world, pipeline, budget, s)) skipped.push(i);
   });
   const quiescent = heal(world, pipeline, ledger);
-  const end = { view: eosView(world, true), ledger, quiescent };
+  const history = { events: world.history.events as unknown as readonly HistoryEvent[], isolation: options.config['isolation.level'] };
+  const end = { view: eosView(world, true), ledger, quiescent, history };
   for (const invariant of EOS_INVARIANTS) {
     if (invariant.kind !== 'eventually' || (options.judge !== undefined && !options.judge.includes(invariant.name))) continue;
     const found = invariant.check(end);

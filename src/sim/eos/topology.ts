@@ -52,15 +52,21 @@ export function inputValue(n: number): string {
   return `in-${n}`;
 }
 
-export function outputValueOf(input: string): string {
-  return `out-${input.slice('in-'.length)}`;
+/**
+ * The output of input `in-n` written by processing attempt `attempt`: `out-n.attempt`.
+ * Attempts are numbered across the run, so every send of the history has its own value (the
+ * history contract's values are unique per key); `outputBase` drops the attempt.
+ */
+export function outputValueOf(input: string, attempt: number): string {
+  return `out-${input.slice('in-'.length)}.${attempt}`;
 }
 
-export function inputOfOutput(output: string): string {
-  return `in-${output.slice('out-'.length)}`;
+export function outputBase(output: string): string {
+  const dot = output.indexOf('.');
+  return dot < 0 ? output : output.slice(0, dot);
 }
 
 export function partitionOfValue(value: string): number {
-  const n = Number(value.slice(value.indexOf('-') + 1));
+  const n = Number.parseInt(value.slice(value.indexOf('-') + 1), 10);
   return n % 2;
 }

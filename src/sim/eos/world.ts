@@ -107,6 +107,10 @@ export class EosWorld {
   private readonly paused = new Map<string, { readonly event: AnyEvent; readonly slot: string }[]>();
   readonly controller: Hosted;
   private latency: Chooser = new Prng(0);
+  /** Each client process's invoked, not yet completed operation. */
+  private readonly openOps = new Map<string, ClientEvent>();
+  /** Operations closed as `info` because their process invoked again (see closeDangling). */
+  danglingClosed = 0;
   /** Host-side reactions queued by a step (elections, marker notifications), run after it. */
   private readonly after: (() => void)[] = [];
   private draining = false;
@@ -387,6 +391,7 @@ export class EosWorld {
           break;
         case 'client': {
           const event = effect.event;
+          if (this.continuesOpenOp(event)) break;
           this.history.record(event, this.now());
           this.after.push(() => this.onClientEvent?.(node, event));
           break;
@@ -395,6 +400,29 @@ export class EosWorld {
           unreachable(effect, 'effect');
       }
     }
+  }
+
+  /**
+   * Jepsen's history contract allows one pending operation per process. The transactional
+   * producer invokes a transaction when the application commits it and again when it then
+   * aborts it (after an abortable error): the second invoke continues the same operation and
+   * is not recorded. A client that invokes another operation while one is still open gets the
+   * open one closed first as `info` (outcome unknown, what the oracle then assumes).
+   */
+  private continuesOpenOp(event: ClientEvent): boolean {
+    const key = String(event.process);
+    if (event.type !== 'invoke') {
+      this.openOps.delete(key);
+      return false;
+    }
+    const open = this.openOps.get(key);
+    if (open !== undefined && open.f === event.f && JSON.stringify(open.value) === JSON.stringify(event.value)) return true;
+    if (open !== undefined) {
+      this.history.record({ ...open, type: 'info', error: 'superseded: the client invoked again' }, this.now());
+      this.danglingClosed++;
+    }
+    this.openOps.set(key, event);
+    return false;
   }
 
   private performStorage(node: string, slot: string, command: Extract<Effect, { type: 'storage' }>['command']): void {
