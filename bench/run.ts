@@ -12,6 +12,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   txn: async () => import('./txn.ts'),
   explore: async () => import('./explore.ts'),
   sim: async () => import('./sim.ts'),
+  eos: async () => import('./eos.ts'),
 };
 
 async function main(argv: string[]): Promise<number> {
