@@ -78,15 +78,17 @@ export const command: Command = {
     if (!options.json) io.out(`kafka-oracle check: ${rows.length} rows, seed ${options.seed}`);
     for (const [index, row] of rows.entries()) {
       const started = Date.now();
-      const result = checkRow(row, {
-        seed: options.seed,
-        runs: options.runs,
-        ...(options.shrink === undefined ? {} : { shrinkHistories: options.shrink }),
-        roles: machineRoles,
-        onHistory: (done, total) => {
-          if (io.isTty && done % 10 === 0) io.status(progressLine(index, rows.length, row, done, total));
-        },
-      });
+      const result = guarded(row, () =>
+        checkRow(row, {
+          seed: options.seed,
+          runs: options.runs,
+          ...(options.shrink === undefined ? {} : { shrinkHistories: options.shrink }),
+          roles: machineRoles,
+          onHistory: (done, total) => {
+            if (io.isTty && done % 10 === 0) io.status(progressLine(index, rows.length, row, done, total));
+          },
+        }),
+      );
       results.push({ result, ms: Date.now() - started });
     }
     io.status('');
@@ -95,6 +97,16 @@ export const command: Command = {
     return results.every(({ result }) => matches(result)) ? 0 : 1;
   },
 };
+
+/** One row's failure to run is that row's `error` verdict; the other rows still run. */
+function guarded(row: MatrixRow, check: () => RowResult): RowResult {
+  try {
+    return check();
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error);
+    return { row, verdict: 'error', histories: 0, sometimes: {}, error: message };
+  }
+}
 
 /** A row matches when the verdict is the expected one and, for `holds`, every `sometimes` twin was reached. */
 export function matches(result: RowResult): boolean {
@@ -131,6 +143,7 @@ function jsonRow(result: RowResult): object {
     verdict: result.verdict,
     histories: result.histories,
     sometimes: result.sometimes,
+    ...(result.error === undefined ? {} : { error: result.error }),
     ...(result.counterexample === undefined ? {} : { counterexample: jsonCounterexample(result.counterexample) }),
   };
 }
@@ -158,6 +171,7 @@ function printHuman(io: Io, results: readonly { result: RowResult; ms: number }[
   io.out(line(widths.map((w) => '-'.repeat(w))));
   for (const r of table) io.out(line(r));
   for (const { result } of results) printCounterexample(io, result);
+  for (const { result } of results) if (result.error !== undefined) io.out(`\nerror: ${result.row.guarantee} | ${shortConfig(result.row.config)}: ${result.error}`);
   for (const { result } of results)
     if (result.verdict === 'holds' && unreached(result).length > 0) io.out(`\nnote: ${result.row.guarantee} | ${shortConfig(result.row.config)}: never reached ${unreached(result).join(', ')}`);
   const mismatches = results.filter(({ result }) => !matches(result)).length;

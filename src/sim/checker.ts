@@ -28,7 +28,9 @@ export interface Counterexample {
 
 export interface RowResult {
   readonly row: MatrixRow;
-  readonly verdict: Verdict;
+  /** `error`: the row's run threw (a bug in its world or machines); reported, never a pass. */
+  readonly verdict: Verdict | 'error';
+  readonly error?: string;
   readonly histories: number;
   readonly counterexample?: Counterexample;
   /** How many histories reached each `sometimes` twin of the guarantee. */
