@@ -87,10 +87,6 @@ export class Pipeline {
     this.world.call(INPUT_PRODUCER, { type: 'Send', process: n, topic: INPUT_TOPIC, partition: partitionOfValue(value), value });
   }
 
-  inputsSent(): number {
-    return this.nextInput;
-  }
-
   /** A new instance of worker `slot` (a restart, or a replacement while the old one is paused). */
   startInstance(slot: number): WorkerInstance {
     const instance = this.workers.filter((w) => w.slot === slot).length;

@@ -159,15 +159,6 @@ export class EosWorld {
     this.clock.advanceTo(until);
   }
 
-  /** Run until `done()` holds (checked after every event) or `maxMs` passed; returns done(). */
-  runUntil(maxMs: number, latency: Chooser, done: () => boolean): boolean {
-    const until = this.now() + maxMs;
-    this.latency = latency;
-    while (!done() && this.nextEvent(until));
-    if (!done()) this.clock.advanceTo(until);
-    return done();
-  }
-
   private nextEvent(until: number): boolean {
     const envelope = this.network.next();
     const timer = this.clock.peek();
