@@ -62,6 +62,7 @@ export interface ExploreResult<S, A> {
   readonly distinctStates: number;
   /** Transitions taken (successors computed, including already-visited ones). */
   readonly transitions: number;
+  /** The depth of the deepest state reached (a violation's trace length when one was found). */
   readonly depth: number;
   readonly seconds: number;
   readonly exhaustive: boolean;
@@ -106,7 +107,9 @@ export function explore<S, A>(model: ExploreModel<S, A>, options: ExploreOptions
   let nextReport = every;
   let found: { id: number; violation: Violation } | undefined;
 
+  let deepest = 0;
   const admit = (state: S, id: number, d: number): Violation | undefined => {
+    deepest = Math.max(deepest, d);
     for (const r of model.reached?.(state) ?? []) if (!reached.has(r.invariant)) reached.set(r.invariant, { witness: r.witness, depth: d });
     return model.check(state);
   };
@@ -149,7 +152,7 @@ export function explore<S, A>(model: ExploreModel<S, A>, options: ExploreOptions
   }
   if (found !== undefined && !options.continueAfterViolation) exhaustive = false;
   const seconds = (now() - started) / 1000;
-  const result = { distinctStates: visited.size, transitions, depth, seconds, exhaustive, reached, visitedBytes: visited.bytes() + links.bytes() };
+  const result = { distinctStates: visited.size, transitions, depth: deepest, seconds, exhaustive, reached, visitedBytes: visited.bytes() + links.bytes() };
   if (found === undefined) return result;
   const { steps, state } = rebuild(model, links, found.id);
   return { ...result, violation: { ...found.violation, steps, state } };
