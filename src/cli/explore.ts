@@ -25,7 +25,7 @@ import { simulate } from '../../model/explore/simulate.ts';
 import type { Io } from './io.ts';
 import type { Command } from './main.ts';
 
-const BOUND_FLAGS: Readonly<Record<string, keyof Omit<ReplicationBounds, 'budget'>>> = {
+const BOUND_FLAGS: Readonly<Record<string, keyof Omit<ReplicationBounds, 'budget' | 'idempotence'>>> = {
   '--replicas': 'replicas',
   '--records': 'records',
   '--leader-epochs': 'leaderEpochs',
@@ -46,7 +46,7 @@ const BUDGET_FLAGS: Readonly<Record<string, keyof Budget>> = {
 };
 
 const USAGE = [
-  'usage: kafka-oracle explore [--model replication] [--variant NAME] [--json] [--max-states N] [--trace FILE]',
+  'usage: kafka-oracle explore [--model replication] [--variant NAME] [--enable-idempotence BOOL] [--json] [--max-states N] [--trace FILE]',
   `       bounds: ${[...Object.keys(BOUND_FLAGS), ...Object.keys(BUDGET_FLAGS)].map((f) => `${f} N`).join(' ')}`,
   '       kafka-oracle explore --simulate WALKS [--depth D] [--seed S] [bounds...]   (random walks, no exhaustiveness)',
   '       kafka-oracle explore --replay FILE',
@@ -93,6 +93,10 @@ export function parseExploreArgs(args: readonly string[]): ExploreArgs {
       o.model = value;
     } else if (flag === '--variant') o.variant = parseVariant(value);
     else if (flag === '--max-states') o.maxStates = integer(flag, value, 1);
+    else if (flag === '--enable-idempotence') {
+      if (value !== 'true' && value !== 'false') throw new InputError(`--enable-idempotence must be true or false, not '${value}'`);
+      o.bounds = { ...o.bounds, idempotence: value === 'true' };
+    }
     else if (flag === '--trace') o.trace = value;
     else if (flag === '--replay') o.replay = value;
     else if (flag === '--simulate') o.simulate = { ...(o.simulate ?? { depth: 100, seed: 1 }), walks: integer(flag, value, 1) };
@@ -157,7 +161,7 @@ function runExplore(o: ExploreArgs, io: Io): number {
 
 function describeBounds(b: ReplicationBounds): string {
   const budget = BUDGET_KEYS.map((k) => `${k} ${b.budget[k]}`).join(', ');
-  return `replicas ${b.replicas}, records ${b.records}, leader epochs ≤ ${b.leaderEpochs}, partition epochs ≤ ${b.partitionEpochs}, retries ${b.retries}, min ISR ${b.minIsr}; faults: ${budget}`;
+  return `replicas ${b.replicas}, records ${b.records}, leader epochs ≤ ${b.leaderEpochs}, partition epochs ≤ ${b.partitionEpochs}, retries ${b.retries}, min ISR ${b.minIsr}, idempotence ${b.idempotence}; faults: ${budget}`;
 }
 
 function printHuman(io: Io, r: ExploreResult<World, Action>): void {

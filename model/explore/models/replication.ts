@@ -38,6 +38,8 @@ export interface ReplicationBounds {
   readonly partitionEpochs: number;
   readonly retries: number;
   readonly minIsr: number;
+  /** The producer's `enable.idempotence` (off: a retry may write a record twice). */
+  readonly idempotence: boolean;
   readonly budget: Budget;
 }
 
@@ -49,6 +51,7 @@ export const DEFAULT_REPLICATION_BOUNDS: ReplicationBounds = {
   partitionEpochs: 6,
   retries: 1,
   minIsr: 1,
+  idempotence: true,
   // Two session expirations let the controller reach leader epoch 2, as TLC's
   // MaxLeaderEpoch = 2 does; every other fault is off unless asked for.
   budget: { ...NO_FAULTS, expirations: 2 },
@@ -64,6 +67,7 @@ export function replicationConfig(bounds: ReplicationBounds, variant: Variant | 
     'replication.factor': bounds.replicas,
     'min.insync.replicas': bounds.minIsr,
     retries: bounds.retries,
+    'enable.idempotence': bounds.idempotence,
     variant,
   };
 }

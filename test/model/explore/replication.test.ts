@@ -41,6 +41,14 @@ describe('replication model: exhaustive on small bounds', () => {
     expect(r.reached.has('producer-retried')).toBe(true);
   });
 
+  it('twin: with enable.idempotence=false the same exploration finds a duplicate (13 steps)', () => {
+    const r = explore(replicationModel({ ...bounds(1, { timeouts: 1 }), idempotence: false }, null));
+    expect(r.violation?.invariant).toBe('no-duplicate');
+    expect(r.violation?.witness).toBe('v0 committed twice, at offsets 0 and 1 (leader broker-0)');
+    expect(r.violation?.steps).toHaveLength(13);
+    expect(r.violation?.steps.filter((s) => s.text.includes('Produce value=["v0"]'))).toHaveLength(2);
+  });
+
   it('twin: without the timeout budget the retry is never reached', () => {
     expect(explore(replicationModel(bounds(1), null)).reached.has('producer-retried')).toBe(false);
   });
