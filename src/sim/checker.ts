@@ -89,20 +89,38 @@ export function checkRow(row: MatrixRow, options: CheckOptions): RowResult {
   return { row, verdict: 'violated', histories, sometimes, counterexample };
 }
 
-/** Re-run a failing scenario with the trace on and package it for a person. */
+/**
+ * Re-run a failing scenario with the trace on and package it for a person. A safety
+ * violation seen during phase 1 at step k does not depend on the steps after k: they are
+ * cut (and the cut scenario re-run, so what is printed is what fails). The trace stops a
+ * few lines after the first violation; `replay` prints all of it.
+ */
 export function explain(row: MatrixRow, g: Guarantee, steps: readonly Step[], roles: Roles, seed: number, path: string): Counterexample {
-  const result = runHistory(steps, { config: row.config, budget: row.budget, roles, judge: g.invariants, trace: true });
-  const violation = result.violations[0];
-  assert(violation !== undefined, `counterexample for ${formatConfig(row.config)} does not fail when replayed`);
+  const run = (s: readonly Step[]): HistoryResult => runHistory(s, { config: row.config, budget: row.budget, roles, judge: g.invariants, trace: true });
+  let shown = steps;
+  let result = run(steps);
+  const first = result.violations[0];
+  assert(first !== undefined, `counterexample for ${formatConfig(row.config)} does not fail when replayed`);
+  if (first.phase === 1 && first.step < steps.length) {
+    const cut = run(steps.slice(0, first.step));
+    if (cut.violations.length > 0) [shown, result] = [steps.slice(0, first.step), cut];
+  }
+  const violation = result.violations[0] as Violation;
+  const trace = result.world.trace.map((t) => `[${t.step}] ${t.text}`);
+  const end = trace.findIndex((line) => line.includes('VIOLATED'));
+  const kept = end < 0 || end + TRACE_AFTER_VIOLATION >= trace.length ? trace : [...trace.slice(0, end + TRACE_AFTER_VIOLATION + 1), `... ${trace.length - end - TRACE_AFTER_VIOLATION - 1} more lines (kafka-oracle replay prints them)`];
   return {
     seed,
     path,
-    steps: steps.map((s, i) => `${stepToString(s)}${result.skipped.includes(i) ? '   (skipped: fault budget spent)' : ''}`),
+    steps: shown.map((s, i) => `${stepToString(s)}${result.skipped.includes(i) ? '   (skipped: fault budget spent)' : ''}`),
     violation,
-    trace: result.world.trace.map((t) => `[${t.step}] ${t.text}`),
+    trace: kept,
     cluster: result.world.describeCluster(),
   };
 }
+
+/** Trace lines a counterexample prints after its first violation. */
+export const TRACE_AFTER_VIOLATION = 8;
 
 /** fast-check regenerates the scenario at `path` from `seed`; returns it with its judgement. */
 export function replayRow(row: MatrixRow, roles: Roles, seed: number, path: string): { steps: Step[]; result: HistoryResult } | undefined {
