@@ -119,8 +119,9 @@ function brokerFaults(world: World, budget: Budget, actions: Action[]): void {
     if (registered !== undefined && !registered.fenced && within(world, budget, 'expirations')) actions.push({ kind: 'expire', broker: b });
     if (replica !== null && registered !== undefined && registered.fenced && registered.incarnationId === world.incarnations[b]) actions.push({ kind: 'rejoin', broker: b });
     if (replica !== null && within(world, budget, 'crashes')) actions.push({ kind: 'crash', broker: b });
-    if (replica !== null && within(world, budget, 'powerLosses'))
-      for (const cut of powerLossCuts(world.disks[b] as never)) actions.push({ kind: 'power-loss', broker: b, cut });
+    const disk = world.disks[b];
+    if (replica !== null && disk !== undefined && within(world, budget, 'powerLosses'))
+      for (const cut of powerLossCuts(disk)) actions.push({ kind: 'power-loss', broker: b, cut });
     if (replica === null && (registered === undefined || registered.fenced)) actions.push({ kind: 'restart', broker: b });
   });
 }
