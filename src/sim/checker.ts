@@ -74,12 +74,13 @@ export function checkRow(row: MatrixRow, options: CheckOptions): RowResult {
   if (isEosRow(row)) return checkEosRow(row, options); // the exactly-once rows run in their own world (src/sim/eos)
   const g = guarantee(row.guarantee);
   const total = options.runs ?? row.histories;
-  const sometimes = Object.fromEntries(g.sometimes.map((name) => [name, 0])) as Record<string, number>;
+  const twins = [...g.sometimes, ...(row.sometimes ?? [])];
+  const sometimes = Object.fromEntries(twins.map((name) => [name, 0])) as Record<string, number>;
   let histories = 0;
   const property = rowProperty(row, options.roles, (result, shrinking) => {
     if (shrinking) return;
     histories++;
-    for (const name of g.sometimes) if (result.reached.has(name)) sometimes[name] = (sometimes[name] ?? 0) + 1;
+    for (const name of twins) if (result.reached.has(name)) sometimes[name] = (sometimes[name] ?? 0) + 1;
     options.onHistory?.(histories, total);
   }, options.shrinkHistories);
   const details = fc.check(property, { seed: options.seed, numRuns: total });

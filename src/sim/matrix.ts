@@ -19,6 +19,8 @@ export interface MatrixRow {
   readonly histories: number;
   /** Why this row reaches its verdict, in one line (the bug or the guarantee's source). */
   readonly why: string;
+  /** `sometimes` twins this row must reach besides its guarantee's (e.g. a power loss that lost data). */
+  readonly sometimes?: readonly string[];
 }
 
 /** Process crashes, network partitions and message faults; no broker loses its page cache. */
@@ -101,7 +103,7 @@ function row(guarantee: string, changes: Partial<ClusterConfig>, budget: FaultBu
 export const MATRIX: readonly MatrixRow[] = [
   row(durability, {}, CRASH_PARTITION_MESSAGE, 'holds', 1000, 'acks=all waits for the ISR; the ISR never drops below min.insync.replicas for a write; clean election picks an ISR member'),
   row(durability, { 'eligible.leader.replicas.enable': false }, ONE_POWER_LOSS, 'violated', 1000, 'KIP-966 last replica standing: the sole ISR member loses unsynced data and is re-elected'),
-  row(durability, { 'eligible.leader.replicas.enable': true }, ONE_POWER_LOSS, 'holds', 400, 'KIP-966: replicas removed below min ISR stay eligible; an unclean shutdown removes the replica from the ISR/ELR'),
+  { ...row(durability, { 'eligible.leader.replicas.enable': true }, ONE_POWER_LOSS, 'holds', 400, 'KIP-966: replicas removed below min ISR stay eligible; an unclean shutdown removes the replica from the ISR/ELR'), sometimes: ['power-loss-lost-data', 'isr-shrank'] },
   row(durability, { 'eligible.leader.replicas.enable': false, 'flush.messages': 1 }, ONE_POWER_LOSS, 'holds', 400, 'every append is fsynced before it is acknowledged, so a power loss loses nothing acked'),
   row(durability, { acks: 1, 'enable.idempotence': false }, CRASH_PARTITION_MESSAGE, 'violated', 400, 'acks=1: the leader acks before any follower has the write, then fails'),
   row(durability, { 'min.insync.replicas': 1, 'eligible.leader.replicas.enable': false }, ONE_POWER_LOSS, 'violated', 1000, 'min.insync.replicas=1: the ISR shrinks to the leader, which acks alone, loses power and is re-elected'),
