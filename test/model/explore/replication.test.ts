@@ -49,6 +49,19 @@ describe('replication model: exhaustive on small bounds', () => {
     expect(r.violation?.steps.filter((s) => s.text.includes('Produce value=["v0"]'))).toHaveLength(2);
   });
 
+  it.each([
+    ['powerLosses', 382],
+    ['crashes', 261],
+    ['drops', 302],
+    ['duplicates', 360],
+    ['reorders', 62],
+  ] as const)('one record and one %s: %i states, exhaustive, no violation', (fault, states) => {
+    const r = explore(replicationModel(bounds(1, { [fault]: 1 }), null));
+    expect(r).toMatchObject({ distinctStates: states, exhaustive: true });
+    expect(r.violation).toBeUndefined();
+    expect(r.reached.has('power-loss-lost-data')).toBe(fault === 'powerLosses');
+  });
+
   it('twin: without the timeout budget the retry is never reached', () => {
     expect(explore(replicationModel(bounds(1), null)).reached.has('producer-retried')).toBe(false);
   });
