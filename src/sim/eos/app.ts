@@ -30,7 +30,7 @@ import { GROUP_ID, INPUTS, INPUT_PRODUCER, INPUT_TOPIC, OUTPUTS, OUTPUT_TOPIC, V
 import type { EosWorld } from './world.ts';
 
 export const APP_TICK_MS = 20;
-export const VERIFY_TICK_MS = 50;
+export const VERIFY_TICK_MS = 100;
 export const WORKER_SLOTS = 2;
 /** A supervisor (Kubernetes, systemd) starts a new instance this long after one exits. */
 export const RESTART_DELAY_MS = 500;
