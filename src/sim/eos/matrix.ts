@@ -74,9 +74,9 @@ function row(changes: Partial<ClusterConfig>, budget: EosBudget, expected: 'hold
 
 export const EOS_MATRIX: readonly EosRow[] = [
   row({}, EOS_FAULTS, 'holds', 500, 'KIP-98 fencing by epoch, KIP-447 generation fencing of TxnOffsetCommit, KIP-890 verification and epoch bump per transaction, read_committed below the LSO'),
-  row({ 'isolation.level': 'read_uncommitted' }, EOS_FAULTS, 'violated', 300, 'the downstream consumer reads aborted transactions\' records: an input whose transaction aborted and was processed again is seen twice'),
-  row({ variant: 'no-zombie-fencing', 'transaction.version': 1 }, EOS_FAULTS, 'violated', 300, 'KIP-98 zombie fencing off: a paused instance and its replacement share an epoch; the zombie commits input the replacement also commits'),
-  row({ 'transaction.version': 1, ...SHORT_REQUEST_TIMEOUT }, EOS_DELAYS, 'violated', 300, 'pre KIP-890 part 2: a delayed Produce of an aborted transaction is verified into the next one and commits with it (KAFKA-17754 family)'),
+  row({ 'isolation.level': 'read_uncommitted' }, EOS_FAULTS, 'violated', 300, 'the downstream consumer returns records of open (and aborted) transactions: past the LSO, an aborted and reprocessed input seen twice'),
+  row({ variant: 'no-zombie-fencing', 'transaction.version': 1 }, EOS_FAULTS, 'violated', 300, 'KIP-98 zombie fencing off (TV1, whose EndTxn does not bump the epoch): instances of a slot share producer id and epoch and end each other\'s transactions'),
+  row({ 'transaction.version': 1, ...SHORT_REQUEST_TIMEOUT }, EOS_DELAYS, 'violated', 300, 'pre KIP-890 part 2: requests given up and retried land in the wrong transaction (KAFKA-17754 family): a transaction stays open, its input never processed'),
   row({ variant: 'no-generation-fencing' }, EOS_FAULTS, 'violated', 300, 'pre KIP-447: a paused member whose partitions moved commits its transaction\'s offsets and output with a stale generation'),
-  row({ variant: 'no-partition-verification', 'transaction.version': 1, ...SHORT_REQUEST_TIMEOUT }, EOS_DELAYS, 'violated', 300, 'KIP-890 part 1 off (TV1): a delayed Produce after its transaction ended opens a transaction no marker closes: the LSO hangs (KAFKA-14402)'),
+  row({ variant: 'no-partition-verification', 'transaction.version': 1, ...SHORT_REQUEST_TIMEOUT }, EOS_DELAYS, 'violated', 300, 'KIP-890 part 1 off (TV1): a late transactional write after its transaction ended is never resolved (KAFKA-14402 family): the input offset stays pending'),
 ];
