@@ -100,6 +100,8 @@ export function describeEnd(result: EosHistoryResult): string[] {
   const lines: string[] = [];
   for (const b of result.world.brokers) lines.push(`broker-${b.id}: ${b.machines === undefined ? 'down' : `up (incarnation ${b.incarnation})`}`);
   for (const tpName of [...b0Partitions(result)]) lines.push(tpName);
+  const c = result.world.counters;
+  lines.push(`faults: ${c.crashes} crashes, ${c.restarts} restarts, ${c.pauses} pauses; coordinator failovers: ${c.txnFailovers} transaction, ${c.groupFailovers} group`);
   lines.push(...result.pipeline.describe());
   lines.push(`verifier read: ${result.ledger.verifierReads().map((r) => `${r.value}@${r.key}/${r.offset}`).join(' ')}`);
   return lines;

@@ -81,8 +81,6 @@ export interface EosCounters {
   /** Coordinator elections after the first one of each coordinator (a failover). */
   txnFailovers: number;
   groupFailovers: number;
-  /** ABORT markers written by a coordinator elected after a failover. */
-  abortsAfterFailover: number;
 }
 
 export interface EosWorldOptions {
@@ -102,7 +100,7 @@ export class EosWorld {
   readonly trace: { step: number; text: string }[] = [];
   readonly brokers: BrokerHost[] = [];
   readonly clients = new Map<string, Hosted>();
-  readonly counters: EosCounters = { crashes: 0, restarts: 0, pauses: 0, txnFailovers: 0, groupFailovers: 0, abortsAfterFailover: 0 };
+  readonly counters: EosCounters = { crashes: 0, restarts: 0, pauses: 0, txnFailovers: 0, groupFailovers: 0 };
   /** Paused client nodes, with what reached them meanwhile (messages and timers, in order). */
   private readonly paused = new Map<string, { readonly event: AnyEvent; readonly slot: string }[]>();
   readonly controller: Hosted;
