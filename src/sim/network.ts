@@ -11,7 +11,11 @@
  * - reorder: one message is delivered at once, ahead of older ones;
  * - drop / duplicate: a chosen envelope vanishes, or a copy of it is queued;
  * - partition: a cut link loses what is in flight on it and everything sent over it until
- *   it heals (a TCP connection that breaks loses its buffers);
+ *   it heals (a TCP connection that breaks loses its buffers); a cut may isolate a node
+ *   from everyone or separate just two nodes (a partial partition: a leader cut from the
+ *   controller that still serves its followers);
+ * - slow link: every message sent one way over one link arrives `ms` later than it would,
+ *   still in order (a backlogged controller-to-broker request queue, a congested route);
  * - a crashed node's connections are reset: what it sent and what was addressed to it and
  *   not yet read is lost (so no response ever reaches a later incarnation of the process).
  *
@@ -46,6 +50,8 @@ export class Network<M> {
   private inFlight: Envelope<M>[] = [];
   private readonly cut = new Set<string>();
   private readonly lastDeliverAt = new Map<string, number>();
+  /** Extra latency per directed link `from>to`, until healed. */
+  private readonly slowLinks = new Map<string, number>();
   readonly stats: NetworkStats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0, delayed: 0, reordered: 0, lostToPartition: 0 };
 
   /** Queue a message; lost at once when the link is cut. */
@@ -56,7 +62,7 @@ export class Network<M> {
       return undefined;
     }
     const link = `${from}>${to}`;
-    const at = Math.max(deliverAt, this.lastDeliverAt.get(link) ?? 0);
+    const at = Math.max(deliverAt + (this.slowLinks.get(link) ?? 0), this.lastDeliverAt.get(link) ?? 0);
     this.lastDeliverAt.set(link, at);
     const envelope = { id: this.nextId++, from, to, message, deliverAt: at };
     this.inFlight.push(envelope);
@@ -118,9 +124,27 @@ export class Network<M> {
     this.loseCutMessages();
   }
 
-  /** Restore every link. */
+  /** Cut the link between `a` and `b` both ways (only that link), losing what is in flight on it. */
+  partition(a: NodeName, b: NodeName): void {
+    assert(a !== b, `partition of ${a} from itself`);
+    this.cut.add(linkKey(a, b));
+    this.loseCutMessages();
+  }
+
+  /** Messages sent from `from` to `to` from now on arrive `ms` later (per-link order kept). */
+  slow(from: NodeName, to: NodeName, ms: number): void {
+    assert(from !== to && ms >= 0, `slow link ${from}>${to} by ${ms} ms`);
+    this.slowLinks.set(`${from}>${to}`, ms);
+  }
+
+  /** Restore every link: cuts and slow links. */
   heal(): void {
     this.cut.clear();
+    this.slowLinks.clear();
+  }
+
+  slowLinkList(): string[] {
+    return [...this.slowLinks.keys()].sort();
   }
 
   isCut(a: NodeName, b: NodeName): boolean {

@@ -20,10 +20,18 @@
  *   unsynced writes lost) and comes back through storage recovery.
  * - `isolate(b)`, `heal`: cut every link of broker b (to peers, controller and clients),
  *   restore all links.
- * - `crash(...) + failover`, `isolate(...) + failover`: the fault, then a `failover` wait.
+ * - `partition(x, y)`: cut the one link between two nodes (brokers or the controller), both
+ *   ways, until `heal`: a partial partition, e.g. a leader cut from the controller that
+ *   still serves its followers (the zombie leader of KAFKA-6880).
+ * - `slow(x→y, ms)`: until `heal`, every message from x to y arrives ms later, in order:
+ *   e.g. a broker whose controller request queue is backlogged misses LeaderAndIsr
+ *   decisions while it keeps fetching from the leader (the KIP-320 traces).
+ * - `crash(...) + failover`, `isolate(...) + failover`, `partition(...) + failover`: the
+ *   fault, then a `failover` wait.
  *
  * A broker is named by id, or as `leader` (the controller's current leader; broker-0 when
- * there is none) for crash and isolate, and `down` (the lowest-numbered broker that is
+ * there is none) for crash, isolate, partition and slow, `controller` for the controller in
+ * partition and slow, and `down` (the lowest-numbered broker that is
  * down) for restart: faults aimed where they matter, and still exact on replay.
  */
 import fc from 'fast-check';
@@ -34,6 +42,8 @@ export type CrashMode = 'process' | 'power-loss';
 
 /** `broker` value meaning "the current leader" (crash, isolate) or "the first broker that is down" (restart). */
 export const TARGET_LEADER = -1;
+/** `partition`/`slow` endpoint meaning the controller. */
+export const TARGET_CONTROLLER = -2;
 
 /** The longest `run` step: about one replica.lag.time.max.ms of the matrix's configs. */
 export const RUN_MS_MAX = 1500;
@@ -57,7 +67,10 @@ export type Step =
   | { readonly kind: 'crash'; readonly broker: number; readonly mode: CrashMode; readonly seed: number; readonly failover: boolean }
   | { readonly kind: 'restart'; readonly broker: number }
   | { readonly kind: 'isolate'; readonly broker: number; readonly failover: boolean }
-  | { readonly kind: 'heal' };
+  | { readonly kind: 'heal' }
+  /** Endpoints: a broker id, TARGET_LEADER or TARGET_CONTROLLER. */
+  | { readonly kind: 'partition'; readonly a: number; readonly b: number; readonly failover: boolean }
+  | { readonly kind: 'slow'; readonly from: number; readonly to: number; readonly ms: number };
 
 /** How many of each fault one history may use (steps beyond the budget are skipped). */
 export interface FaultBudget {
@@ -69,7 +82,12 @@ export interface FaultBudget {
   readonly isolations: number;
   /** Drops + duplicates + delays + reorders together. */
   readonly messageFaults: number;
+  /** Partial partitions + slow links together (absent: none). */
+  readonly linkFaults?: number;
 }
+
+/** The slowest a `slow` link gets: a few broker session timeouts. */
+export const SLOW_MS_MAX = 3000;
 
 export function stepToString(step: Step): string {
   switch (step.kind) {
@@ -90,6 +108,10 @@ export function stepToString(step: Step): string {
       return `restart(${step.broker === TARGET_LEADER ? 'down' : `broker-${step.broker}`})`;
     case 'isolate':
       return `isolate(${brokerText(step.broker)})${step.failover ? ' + failover' : ''}`;
+    case 'partition':
+      return `partition(${nodeText(step.a)}, ${nodeText(step.b)})${step.failover ? ' + failover' : ''}`;
+    case 'slow':
+      return `slow(${nodeText(step.from)}→${nodeText(step.to)}, ${step.ms} ms)`;
     default:
       return unreachable(step, 'step');
   }
@@ -99,13 +121,17 @@ function brokerText(broker: number): string {
   return broker === TARGET_LEADER ? 'leader' : `broker-${broker}`;
 }
 
+function nodeText(node: number): string {
+  return node === TARGET_CONTROLLER ? 'controller' : brokerText(node);
+}
+
 /** A step list as data in one line, the form pinned regressions use: `send; run(5, seed 1); ...`. */
 export function scenarioToString(steps: readonly Step[]): string {
   return steps.map(stepToString).join('; ');
 }
 
 /** The optional step kinds a swarm profile may switch off. */
-const OPTIONAL_KINDS = ['failover', 'message', 'process-crash', 'power-loss', 'isolate', 'heal'] as const;
+const OPTIONAL_KINDS = ['failover', 'message', 'process-crash', 'power-loss', 'isolate', 'heal', 'link'] as const;
 type OptionalKind = (typeof OPTIONAL_KINDS)[number];
 
 /**
@@ -129,7 +155,8 @@ export function stepArbitrary(budget: FaultBudget, brokers: number, enabled: Rea
     { weight: 6, arbitrary: fc.record({ kind: fc.constant('run' as const), ms: fc.oneof(fc.integer({ min: 1, max: RUN_MS_SHORT }), fc.integer({ min: 1, max: RUN_MS_MAX })), seed: fc.nat({ max: 999 }) }) },
   ];
   const crashes = budget.processCrashes > 0 || budget.powerLosses > 0;
-  if (on('failover', crashes || budget.isolations > 0)) choices.push({ weight: 5, arbitrary: fc.constant({ kind: 'failover' } as const) });
+  const links = (budget.linkFaults ?? 0) > 0;
+  if (on('failover', crashes || budget.isolations > 0 || links)) choices.push({ weight: 5, arbitrary: fc.constant({ kind: 'failover' } as const) });
   if (on('message', budget.messageFaults > 0))
     choices.push({
       weight: 2,
@@ -143,8 +170,19 @@ export function stepArbitrary(budget: FaultBudget, brokers: number, enabled: Rea
   if (on('process-crash', budget.processCrashes > 0) || on('power-loss', budget.powerLosses > 0))
     choices.push({ weight: 4, arbitrary: fc.record({ kind: fc.constant('restart' as const), broker: restartTarget }) });
   if (on('isolate', budget.isolations > 0)) choices.push({ weight: 3, arbitrary: fc.record({ kind: fc.constant('isolate' as const), broker, failover }) });
-  if (on('heal', budget.isolations > 0)) choices.push({ weight: 1, arbitrary: fc.constant({ kind: 'heal' } as const) });
+  if (on('heal', budget.isolations > 0 || links)) choices.push({ weight: 1, arbitrary: fc.constant({ kind: 'heal' } as const) });
+  if (on('link', links)) choices.push(...linkStepArbitraries(brokers));
   return fc.oneof(...choices);
+}
+
+/** Partial partitions and slow links; the controller's links to the leader are where failovers start. */
+function linkStepArbitraries(brokers: number): fc.WeightedArbitrary<Step>[] {
+  const broker = fc.oneof({ weight: 2, arbitrary: fc.constant(TARGET_LEADER) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: brokers - 1 }) });
+  const node = fc.oneof({ weight: 1, arbitrary: fc.constant(TARGET_CONTROLLER) }, { weight: 2, arbitrary: broker });
+  return [
+    { weight: 3, arbitrary: fc.record({ kind: fc.constant('partition' as const), a: node, b: node, failover: fc.boolean() }) },
+    { weight: 3, arbitrary: fc.record({ kind: fc.constant('slow' as const), from: node, to: node, ms: fc.integer({ min: 1, max: SLOW_MS_MAX }) }) },
+  ];
 }
 
 /**
@@ -154,8 +192,11 @@ export function stepArbitrary(budget: FaultBudget, brokers: number, enabled: Rea
  * deeper into what the remaining faults can do, which finds the rarer bugs far sooner.
  */
 export function scenarioArbitrary(budget: FaultBudget, brokers: number): fc.Arbitrary<Step[]> {
-  const kept = fc.tuple(...OPTIONAL_KINDS.map(() => fc.nat({ max: 3 }))).map((rolls) => new Set(OPTIONAL_KINDS.filter((_, i) => rolls[i] !== 0)));
-  const profile = fc.oneof({ weight: 1, arbitrary: fc.constant(new Set<OptionalKind>(OPTIONAL_KINDS)) }, { weight: 3, arbitrary: kept });
+  // 'link' is a kind only for budgets with link faults, so older budgets draw exactly the
+  // histories (and replay the seeds and paths) they drew before link faults existed.
+  const kinds = OPTIONAL_KINDS.filter((k) => k !== 'link' || (budget.linkFaults ?? 0) > 0);
+  const kept = fc.tuple(...kinds.map(() => fc.nat({ max: 3 }))).map((rolls) => new Set(kinds.filter((_, i) => rolls[i] !== 0)));
+  const profile = fc.oneof({ weight: 1, arbitrary: fc.constant(new Set<OptionalKind>(kinds)) }, { weight: 3, arbitrary: kept });
   // size 'max': lengths spread over the whole budget (fast-check's default 'small' stays near 10 steps).
   return profile.chain((enabled) => fc.array(stepArbitrary(budget, brokers, enabled), { minLength: 1, maxLength: budget.maxSteps, size: 'max' }));
 }
@@ -181,12 +222,20 @@ function randomStep(prng: Prng, budget: FaultBudget, brokers: number): Step {
     if (roll < 25 && budget.powerLosses > 0) return { kind: 'crash', broker, mode: 'power-loss', seed: prng.chance(1, 2) ? 0 : prng.below(1000), failover };
     if (roll < 27 && crashes) return { kind: 'restart', broker };
     if (roll < 29 && budget.isolations > 0) return { kind: 'isolate', broker, failover };
-    if (roll < 30 && budget.isolations > 0) return { kind: 'heal' };
+    if (roll < 30 && (budget.isolations > 0 || (budget.linkFaults ?? 0) > 0)) return { kind: 'heal' };
+    if (roll < 31 && (budget.linkFaults ?? 0) > 0) return randomLinkStep(prng, brokers);
     if (roll < 32) return { kind: 'failover' };
   }
 }
 
+function randomLinkStep(prng: Prng, brokers: number): Step {
+  const node = (): number => (prng.chance(1, 3) ? TARGET_CONTROLLER : prng.chance(1, 2) ? TARGET_LEADER : prng.below(brokers));
+  if (prng.chance(1, 2)) return { kind: 'partition', a: node(), b: node(), failover: prng.chance(1, 2) };
+  return { kind: 'slow', from: node(), to: node(), ms: prng.between(1, SLOW_MS_MAX) };
+}
+
 function parseBroker(text: string): number {
+  if (text === 'controller') return TARGET_CONTROLLER;
   return text === 'leader' || text === 'down' ? TARGET_LEADER : Number(text.slice('broker-'.length));
 }
 
@@ -209,6 +258,10 @@ function parseStep(text: string): Step {
   if (m) return { kind: 'crash', broker: parseBroker(m[1] as string), mode: m[2] as CrashMode, seed: Number(m[3] ?? 0), failover: m[4] !== undefined };
   m = /^isolate\((leader|broker-\d+)\)( \+ failover)?$/.exec(text);
   if (m) return { kind: 'isolate', broker: parseBroker(m[1] as string), failover: m[2] !== undefined };
+  m = /^partition\((leader|controller|broker-\d+), (leader|controller|broker-\d+)\)( \+ failover)?$/.exec(text);
+  if (m) return { kind: 'partition', a: parseBroker(m[1] as string), b: parseBroker(m[2] as string), failover: m[3] !== undefined };
+  m = /^slow\((leader|controller|broker-\d+) ?(?:→|->) ?(leader|controller|broker-\d+), (\d+) ms\)$/.exec(text);
+  if (m) return { kind: 'slow', from: parseBroker(m[1] as string), to: parseBroker(m[2] as string), ms: Number(m[3]) };
   m = /^restart\((down|broker-\d+)\)$/.exec(text);
   if (m) return { kind: 'restart', broker: parseBroker(m[1] as string) };
   throw new InputError(`not a scenario step: '${text}' (expected e.g. send, run(500 ms, seed 1), crash(broker-0, power-loss))`);

@@ -26,7 +26,7 @@ import { HistoryRecorder } from './history.ts';
 import { type Envelope, Network } from './network.ts';
 import { TimerQueue } from './timers.ts';
 import { PRODUCER, type Roles, type Hosted, type Slot, TOPIC, PARTITION, brokerName } from './roles.ts';
-import { FAILOVER_MS_MAX, type FaultBudget, type Step, TARGET_LEADER } from './scenario.ts';
+import { FAILOVER_MS_MAX, type FaultBudget, type Step, TARGET_CONTROLLER, TARGET_LEADER } from './scenario.ts';
 
 export interface TimerPayload {
   readonly node: string;
@@ -72,7 +72,7 @@ export class World {
   /** Where message latencies come from: the current `run` step's seed. */
   private latency: Chooser = new Prng(0);
   private readonly sentBatches = new Set<string>();
-  private readonly used = { processCrashes: 0, powerLosses: 0, isolations: 0, messageFaults: 0 };
+  private readonly used = { processCrashes: 0, powerLosses: 0, isolations: 0, messageFaults: 0, linkFaults: 0 };
   stepIndex = 0;
   phase: 1 | 2 = 1;
   /** Called after every machine step and every fault (the runner judges the invariants there). */
@@ -120,6 +120,10 @@ export class World {
         return this.restart(step.broker === TARGET_LEADER ? this.firstDown() : step.broker);
       case 'isolate':
         return this.isolate(this.target(step.broker)) && (!step.failover || this.failover(FAILOVER_MS_MAX));
+      case 'partition':
+        return this.partition(this.endpoint(step.a), this.endpoint(step.b)) && (!step.failover || this.failover(FAILOVER_MS_MAX));
+      case 'slow':
+        return this.slow(this.endpoint(step.from), this.endpoint(step.to), step.ms);
       case 'heal':
         this.network.heal();
         this.note('heal: every link restored');
@@ -191,6 +195,11 @@ export class World {
     return leader >= 0 ? leader : 0;
   }
 
+  /** A partition/slow endpoint as a node name: the controller, or a broker (TARGET_LEADER resolved now). */
+  private endpoint(node: number): string {
+    return node === TARGET_CONTROLLER ? CONTROLLER : brokerName(this.target(node));
+  }
+
   private firstDown(): number {
     return this.brokers.find((b) => b.hosted === undefined)?.id ?? 0;
   }
@@ -257,8 +266,26 @@ export class World {
     return true;
   }
 
+  /** A partial partition: only the link between a and b is cut (no-op when they are the same node). */
+  private partition(a: string, b: string): boolean {
+    if (a === b || this.network.isCut(a, b) || !this.spend('linkFaults')) return false;
+    this.network.partition(a, b);
+    this.history.nemesis('partition', { between: [a, b].sort() }, this.now());
+    this.note(`partition ${a} | ${b}: that link cut both ways`);
+    this.observer?.();
+    return true;
+  }
+
+  private slow(from: string, to: string, ms: number): boolean {
+    if (from === to || !this.spend('linkFaults')) return false;
+    this.network.slow(from, to, ms);
+    this.history.nemesis('slow', { from, to, ms }, this.now());
+    this.note(`slow ${from}→${to}: messages arrive ${ms} ms later, in order`);
+    return true;
+  }
+
   private spend(fault: keyof typeof this.used): boolean {
-    if (this.used[fault] >= this.options.budget[fault]) return false;
+    if (this.used[fault] >= (this.options.budget[fault] ?? 0)) return false;
     this.used[fault]++;
     return true;
   }

@@ -64,4 +64,31 @@ describe('Network', () => {
     expect(net.loseConnectionsOf('b')).toBe(2);
     expect(net.pending().map((e) => e.message)).toEqual(['elsewhere']);
   });
+
+  it('a partial partition cuts only the link between two nodes, both ways', () => {
+    const net = new Network<string>();
+    net.send('leader', 'controller', 'lost', 1);
+    net.send('leader', 'follower', 'kept', 1);
+    net.partition('controller', 'leader');
+    expect(net.pending().map((e) => e.message)).toEqual(['kept']);
+    expect(net.send('controller', 'leader', 'also lost', 1)).toBeUndefined();
+    expect(net.send('follower', 'leader', 'through', 1)).toBeDefined();
+    expect(net.send('controller', 'follower', 'through too', 1)).toBeDefined();
+    net.heal();
+    expect(net.send('controller', 'leader', 'healed', 1)).toBeDefined();
+  });
+
+  it('a slow link delays one direction only, keeps its order, and heals', () => {
+    const net = new Network<string>();
+    net.slow('controller', 'b', 1000);
+    const first = net.send('controller', 'b', 'first', 10)!;
+    const second = net.send('controller', 'b', 'second', 5)!;
+    const back = net.send('b', 'controller', 'back', 10)!;
+    expect([first.deliverAt, second.deliverAt, back.deliverAt]).toEqual([1010, 1010, 10]);
+    expect(net.slowLinkList()).toEqual(['controller>b']);
+    net.heal();
+    // FIFO: after healing, a message on the link still cannot overtake the slow ones.
+    expect(net.send('controller', 'b', 'third', 20)!.deliverAt).toBe(1010);
+    expect(net.send('controller', 'c', 'fast', 20)!.deliverAt).toBe(20);
+  });
 });

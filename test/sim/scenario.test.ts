@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/assert.ts';
 import { Prng } from '../../src/core/prng.ts';
 import { CRASH_PARTITION_MESSAGE, ONE_POWER_LOSS } from '../../src/sim/matrix.ts';
-import { parseScenario, scenarioArbitrary, scenarioFromSeed, scenarioToString, type Step, TARGET_LEADER } from '../../src/sim/scenario.ts';
+import { type FaultBudget, parseScenario, scenarioArbitrary, scenarioFromSeed, scenarioToString, type Step, TARGET_CONTROLLER, TARGET_LEADER } from '../../src/sim/scenario.ts';
+
+const LINKS: FaultBudget = { name: 'links', maxSteps: 30, processCrashes: 2, powerLosses: 0, isolations: 0, messageFaults: 0, linkFaults: 3 };
 
 describe('scenario language', () => {
   it('prints every step as one readable line and parses it back', () => {
@@ -41,5 +43,28 @@ describe('scenario language', () => {
 
   it('draws the same scenario from the same seed', () => {
     expect(scenarioFromSeed(new Prng(9), CRASH_PARTITION_MESSAGE, 3)).toEqual(scenarioFromSeed(new Prng(9), CRASH_PARTITION_MESSAGE, 3));
+  });
+
+  it('prints and parses partial partitions and slow links, and draws them only under a link budget', () => {
+    const steps = parseScenario('partition(leader, controller) + failover; partition(broker-1, broker-2); slow(controller→broker-2, 900 ms); slow(leader->broker-0, 5 ms)');
+    expect(steps).toEqual([
+      { kind: 'partition', a: TARGET_LEADER, b: TARGET_CONTROLLER, failover: true },
+      { kind: 'partition', a: 1, b: 2, failover: false },
+      { kind: 'slow', from: TARGET_CONTROLLER, to: 2, ms: 900 },
+      { kind: 'slow', from: TARGET_LEADER, to: 0, ms: 5 },
+    ]);
+    expect(scenarioToString(steps)).toBe('partition(leader, controller) + failover; partition(broker-1, broker-2); slow(controller→broker-2, 900 ms); slow(leader→broker-0, 5 ms)');
+    const seen = new Set<string>();
+    fc.assert(
+      fc.property(scenarioArbitrary(LINKS, 3), scenarioArbitrary(CRASH_PARTITION_MESSAGE, 3), (withLinks, without) => {
+        expect(parseScenario(scenarioToString(withLinks))).toEqual(withLinks);
+        for (const s of withLinks) seen.add(s.kind);
+        for (const s of without) expect(['partition', 'slow']).not.toContain(s.kind);
+      }),
+      { numRuns: 200 },
+    );
+    expect(seen.has('partition') && seen.has('slow')).toBe(true);
+    const seeded = Array.from({ length: 20 }, (_, i) => scenarioFromSeed(new Prng(i), LINKS, 3)).flat();
+    expect(seeded.some((s) => s.kind === 'partition') && seeded.some((s) => s.kind === 'slow')).toBe(true);
   });
 });
