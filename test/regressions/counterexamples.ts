@@ -70,6 +70,16 @@ export const PINNED: readonly PinnedCounterexample[] = [
     fixedBy: 'variant=none',
   },
   {
+    name: 'KIP-320 / KAFKA-6880 (hand-written): a follower that missed two LeaderAndIsr is counted by the epoch-3 leader, then truncates against a zombie epoch-2 leader and is elected',
+    guarantee: 'no-acked-write-lost',
+    config: 'variant=no-leader-epoch-fencing',
+    steps: 'run(300 ms, seed 1); crash(broker-2, process) + failover; restart(down); run(1500 ms, seed 1); slow(controller→broker-2, 6000 ms); send; run(800 ms, seed 1); partition(broker-0, controller) + failover; run(50 ms, seed 1); heal; run(300 ms, seed 2); partition(broker-1, controller) + failover; run(50 ms, seed 3); send; run(800 ms, seed 4); crash(broker-0, process) + failover; run(6000 ms, seed 5)',
+    invariant: 'leader-completeness',
+    seed: 0,
+    path: '',
+    fixedBy: 'variant=none',
+  },
+  {
     name: 'KIP-966 last replica standing: the sole ISR member loses unsynced data and is re-elected',
     guarantee: 'no-acked-write-lost',
     config: 'eligible.leader.replicas.enable=false',
