@@ -61,6 +61,25 @@ export const LEADER_FAILOVERS: FaultBudget = {
   messageFaults: 0,
 };
 
+/**
+ * Leader failovers with partial partitions and slow links: process crashes and restarts,
+ * whole-broker isolations, and up to 3 per-link faults (a `partition` between two nodes, a
+ * `slow` one-way link), no message faults, no power loss. The faults the leader-epoch bugs
+ * of Kafka 2.0 need: a broker that misses the controller's decisions while it still
+ * fetches from the leader, and leaders cut from the controller but not from their
+ * followers (zombies), in quick succession (KIP-320, KAFKA-6880).
+ */
+export const FAILOVERS_AND_LINK_FAULTS: FaultBudget = {
+  name: 'leader-failovers+link-faults',
+  maxSteps: 30,
+  processCrashes: 8,
+  powerLosses: 0,
+  isolations: 3,
+  messageFaults: 0,
+  linkFaults: 3,
+  generator: 'failover-chains',
+};
+
 /** Message faults (lost, duplicated, reordered requests and responses) and process crashes: what makes producers retry. */
 export const RETRY_FAULTS: FaultBudget = {
   name: 'message+process-crash',
@@ -109,7 +128,9 @@ export const MATRIX: readonly MatrixRow[] = [
   row(durability, { 'min.insync.replicas': 1, 'eligible.leader.replicas.enable': false }, ONE_POWER_LOSS, 'violated', 1000, 'min.insync.replicas=1: the ISR shrinks to the leader, which acks alone, loses power and is re-elected'),
   row(durability, { 'unclean.leader.election.enable': true }, CRASH_PARTITION_MESSAGE, 'violated', 400, 'unclean election: an out-of-sync replica becomes leader and the others truncate to it'),
   row(durability, { variant: 'truncate-to-high-watermark' }, LEADER_FAILOVERS, 'violated', 1000, 'KIP-101 / KAFKA-1211: a restarted follower truncates to its stale HW, then becomes leader'),
-  row(durability, { variant: 'no-leader-epoch-fencing' }, CRASH_PARTITION_MESSAGE, 'violated', 400, 'KIP-320 / KAFKA-6880: a stale-epoch fetch or truncation is not fenced'),
+  // The default seed's first counterexample is history 2671: the row needs its 3000.
+  row(durability, { variant: 'no-leader-epoch-fencing' }, FAILOVERS_AND_LINK_FAULTS, 'violated', 3000, 'KIP-320 / KAFKA-6880: a follower that missed the controller\'s decisions fetches from a leader of a later epoch unfenced and is counted in its ISR'),
+  row(durability, {}, FAILOVERS_AND_LINK_FAULTS, 'holds', 400, 'KIP-320: a fetch or OffsetsForLeaderEpoch from another epoch is fenced; LastFetchedEpoch divergence (KIP-595); ISR join at the epoch start (KAFKA-7128)'),
   row(durability, { variant: 'no-isr-join-epoch-check' }, LEADER_FAILOVERS, 'violated', 400, 'KAFKA-7128: a follower joins the ISR before reaching the start of the leader\'s epoch'),
   row(liveness, { 'eligible.leader.replicas.enable': false }, CRASH_PARTITION_MESSAGE, 'holds', 400, 'without ELR the last ISR member stays in the ISR when fenced and is re-elected when it returns'),
   row(liveness, { 'eligible.leader.replicas.enable': true }, CRASH_PARTITION_MESSAGE, 'violated', 400, 'KIP-966: when every ELR member restarts after an unclean shutdown, no replica is eligible and the partition stays offline'),

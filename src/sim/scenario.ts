@@ -84,10 +84,16 @@ export interface FaultBudget {
   readonly messageFaults: number;
   /** Partial partitions + slow links together (absent: none). */
   readonly linkFaults?: number;
+  /**
+   * How histories are drawn: `swarm` (default: independent steps, swarm-selected kinds) or
+   * `failover-chains` (a targeted distribution: a sequence of failover moves, see
+   * `failoverChainArbitrary`). Either way only the budget's faults happen.
+   */
+  readonly generator?: 'swarm' | 'failover-chains';
 }
 
-/** The slowest a `slow` link gets: a few broker session timeouts. */
-export const SLOW_MS_MAX = 3000;
+/** The slowest a `slow` link gets: a controller queue backlogged for several failovers. */
+export const SLOW_MS_MAX = 8000;
 
 export function stepToString(step: Step): string {
   switch (step.kind) {
@@ -192,6 +198,7 @@ function linkStepArbitraries(brokers: number): fc.WeightedArbitrary<Step>[] {
  * deeper into what the remaining faults can do, which finds the rarer bugs far sooner.
  */
 export function scenarioArbitrary(budget: FaultBudget, brokers: number): fc.Arbitrary<Step[]> {
+  if (budget.generator === 'failover-chains') return failoverChainArbitrary(budget, brokers);
   // 'link' is a kind only for budgets with link faults, so older budgets draw exactly the
   // histories (and replay the seeds and paths) they drew before link faults existed.
   const kinds = OPTIONAL_KINDS.filter((k) => k !== 'link' || (budget.linkFaults ?? 0) > 0);
@@ -265,4 +272,45 @@ function parseStep(text: string): Step {
   m = /^restart\((down|broker-\d+)\)$/.exec(text);
   if (m) return { kind: 'restart', broker: parseBroker(m[1] as string) };
   throw new InputError(`not a scenario step: '${text}' (expected e.g. send, run(500 ms, seed 1), crash(broker-0, power-loss))`);
+}
+
+/**
+ * A targeted distribution for the leader-epoch bugs (KAFKA-7128, KIP-320): a history is a
+ * chain of failover rounds, each what an operator sees in those incidents: maybe a write
+ * (`send`, then a wait short or long enough for the followers to fetch), one fault that
+ * moves leadership or hides it from a broker (crash or isolate a broker and wait for the
+ * failover; cut a broker from the controller only, a zombie; back up the controller's
+ * queue to one broker, `slow(controller→x)`), then maybe a recovery (heal, restart, or a
+ * write). Rounds are drawn independently, so any order and any target can come out;
+ * fast-check shrinks by dropping whole rounds, then simplifying inside them. Faults the
+ * budget forbids are never drawn; the budget still caps every fault.
+ */
+export function failoverChainArbitrary(budget: FaultBudget, brokers: number): fc.Arbitrary<Step[]> {
+  const { before, fault, after } = failoverRoundParts(budget, brokers);
+  const round = fc.tuple(before, fault, after).map(([b, f, a]) => [...b, ...f, ...a]);
+  return fc.array(round, { minLength: 1, maxLength: Math.max(1, Math.floor(budget.maxSteps / 4)), size: 'max' }).map((chain) => chain.flat().slice(0, budget.maxSteps));
+}
+
+function failoverRoundParts(budget: FaultBudget, brokers: number): { before: fc.Arbitrary<Step[]>; fault: fc.Arbitrary<Step[]>; after: fc.Arbitrary<Step[]> } {
+  const seed = fc.nat({ max: 999 });
+  const brokerId = fc.integer({ min: 0, max: brokers - 1 });
+  const target = fc.oneof({ weight: 3, arbitrary: fc.constant(TARGET_LEADER) }, { weight: 1, arbitrary: brokerId });
+  const run = (max: number): fc.Arbitrary<Step> => fc.record({ kind: fc.constant('run' as const), ms: fc.integer({ min: 1, max }), seed });
+  const wait = fc.oneof(run(RUN_MS_SHORT), run(RUN_MS_MAX));
+  const write = wait.map((w): Step[] => [{ kind: 'send' }, w]);
+  const nothing = fc.constant<Step[]>([]);
+  const faults: fc.Arbitrary<Step[]>[] = [];
+  const recoveries: fc.Arbitrary<Step[]>[] = [nothing, write];
+  if (budget.processCrashes > 0) {
+    faults.push(fc.record({ kind: fc.constant('crash' as const), broker: target, mode: fc.constant('process' as const), seed: fc.constant(0), failover: fc.constant(true) }).map((c): Step[] => [c]));
+    recoveries.push(wait.map((w): Step[] => [{ kind: 'restart', broker: TARGET_LEADER }, w]));
+  }
+  if (budget.isolations > 0) faults.push(fc.record({ kind: fc.constant('isolate' as const), broker: target, failover: fc.constant(true) }).map((i): Step[] => [i]));
+  if ((budget.linkFaults ?? 0) > 0) {
+    faults.push(fc.record({ kind: fc.constant('partition' as const), a: target, b: fc.constant(TARGET_CONTROLLER), failover: fc.constant(true) }).map((p): Step[] => [p]));
+    faults.push(fc.record({ kind: fc.constant('slow' as const), from: fc.constant(TARGET_CONTROLLER), to: brokerId, ms: fc.integer({ min: 1, max: SLOW_MS_MAX }) }).map((l): Step[] => [l]));
+  }
+  if (budget.isolations > 0 || (budget.linkFaults ?? 0) > 0) recoveries.push(wait.map((w): Step[] => [{ kind: 'heal' }, w]));
+  if (faults.length === 0) faults.push(write);
+  return { before: fc.oneof(nothing, write, wait.map((w): Step[] => [w])), fault: fc.oneof(...faults), after: fc.oneof(...recoveries) };
 }

@@ -70,6 +70,16 @@ export const PINNED: readonly PinnedCounterexample[] = [
     fixedBy: 'variant=none',
   },
   {
+    name: 'KIP-320 (found by check): a follower behind a slow controller queue fetches unfenced from the epoch-3 leader and joins its ISR holding an epoch-0 copy of a record that epoch 2 rewrote',
+    guarantee: 'no-acked-write-lost',
+    config: 'variant=no-leader-epoch-fencing',
+    steps: 'send; run(20 ms, seed 0); slow(controller→broker-0, 1728 ms); send; run(434 ms, seed 0); partition(leader, controller) + failover; send; run(538 ms, seed 259); send; run(44 ms, seed 489); isolate(leader) + failover; heal; run(786 ms, seed 426); partition(leader, controller) + failover; send; run(1171 ms, seed 676)',
+    invariant: 'log-matching',
+    seed: 20261121,
+    path: '2670:4:2:2:2:3:2:3:3:3:5:3:3:3:3:7:4:9:3:3:7:4:3:3:3:3:9:7:9:8:3:3:10:3:3:4:7:7:7:8:3:8:6:3:11:7:7:8:8',
+    fixedBy: 'variant=none',
+  },
+  {
     name: 'KIP-320 / KAFKA-6880 (hand-written): a follower that missed two LeaderAndIsr is counted by the epoch-3 leader, then truncates against a zombie epoch-2 leader and is elected',
     guarantee: 'no-acked-write-lost',
     config: 'variant=no-leader-epoch-fencing',
