@@ -5,6 +5,7 @@ import { Prng } from '../../src/core/prng.ts';
 import { CRASH_PARTITION_MESSAGE, ONE_POWER_LOSS } from '../../src/sim/matrix.ts';
 import { type FaultBudget, parseScenario, scenarioArbitrary, scenarioFromSeed, scenarioToString, type Step, TARGET_CONTROLLER, TARGET_LEADER } from '../../src/sim/scenario.ts';
 
+const CHAINS: FaultBudget = { name: 'chains', maxSteps: 30, processCrashes: 8, powerLosses: 0, isolations: 3, messageFaults: 0, linkFaults: 3, generator: 'failover-chains' };
 const LINKS: FaultBudget = { name: 'links', maxSteps: 30, processCrashes: 2, powerLosses: 0, isolations: 0, messageFaults: 0, linkFaults: 3 };
 
 describe('scenario language', () => {
@@ -66,5 +67,20 @@ describe('scenario language', () => {
     expect(seen.has('partition') && seen.has('slow')).toBe(true);
     const seeded = Array.from({ length: 20 }, (_, i) => scenarioFromSeed(new Prng(i), LINKS, 3)).flat();
     expect(seeded.some((s) => s.kind === 'partition') && seeded.some((s) => s.kind === 'slow')).toBe(true);
+  });
+
+  it('failover-chains: a distribution of failover rounds within the budget (any order and target), printable and parseable', () => {
+    const counts = new Map<string, number>();
+    fc.assert(
+      fc.property(scenarioArbitrary(CHAINS, 3), scenarioArbitrary({ ...CHAINS, linkFaults: 0, isolations: 0 }, 3), (steps, noLinks) => {
+        expect(steps.length).toBeGreaterThan(0);
+        expect(steps.length).toBeLessThanOrEqual(CHAINS.maxSteps);
+        expect(parseScenario(scenarioToString(steps))).toEqual(steps);
+        for (const s of steps) counts.set(s.kind, (counts.get(s.kind) ?? 0) + 1);
+        for (const s of noLinks) expect(['partition', 'slow', 'isolate', 'heal']).not.toContain(s.kind);
+      }),
+      { numRuns: 200 },
+    );
+    for (const kind of ['send', 'run', 'crash', 'restart', 'isolate', 'partition', 'slow', 'heal']) expect(counts.get(kind) ?? 0).toBeGreaterThan(0);
   });
 });
