@@ -130,7 +130,7 @@ export const MATRIX: readonly MatrixRow[] = [
   row(durability, { variant: 'truncate-to-high-watermark' }, LEADER_FAILOVERS, 'violated', 1000, 'KIP-101 / KAFKA-1211: a restarted follower truncates to its stale HW, then becomes leader'),
   // The default seed's first counterexample is history 2671: the row needs its 3000.
   row(durability, { variant: 'no-leader-epoch-fencing' }, FAILOVERS_AND_LINK_FAULTS, 'violated', 3000, 'KIP-320 / KAFKA-6880: a follower that missed the controller\'s decisions fetches from a leader of a later epoch unfenced and is counted in its ISR'),
-  row(durability, {}, FAILOVERS_AND_LINK_FAULTS, 'holds', 400, 'KIP-320: a fetch or OffsetsForLeaderEpoch from another epoch is fenced; LastFetchedEpoch divergence (KIP-595); ISR join at the epoch start (KAFKA-7128)'),
+  row(durability, {}, FAILOVERS_AND_LINK_FAULTS, 'holds', 1000, 'KIP-320: a fetch or OffsetsForLeaderEpoch from another epoch is fenced; LastFetchedEpoch divergence (KIP-595); ISR join at the epoch start (KAFKA-7128)'),
   row(durability, { variant: 'no-isr-join-epoch-check' }, LEADER_FAILOVERS, 'violated', 400, 'KAFKA-7128: a follower joins the ISR before reaching the start of the leader\'s epoch'),
   row(liveness, { 'eligible.leader.replicas.enable': false }, CRASH_PARTITION_MESSAGE, 'holds', 400, 'without ELR the last ISR member stays in the ISR when fenced and is re-elected when it returns'),
   row(liveness, { 'eligible.leader.replicas.enable': true }, CRASH_PARTITION_MESSAGE, 'violated', 400, 'KIP-966: when every ELR member restarts after an unclean shutdown, no replica is eligible and the partition stays offline'),
