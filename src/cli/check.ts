@@ -1,12 +1,14 @@
 /**
- * `kafka-oracle check [--seed N] [--runs N] [--shrink N] [--only PATTERN] [--json]`: the main job. Runs
+ * `kafka-oracle check [--seed N] [--runs N] [--shrink N] [--only PATTERN] [--jobs N] [--json]`: the main job. Runs
  * the guarantee × configuration matrix (src/sim/matrix.ts) on the simulated cluster with
  * fast-check, shrinks every failure, and prints a summary table (or `{"rows": [...]}` with
  * --json) and each counterexample as numbered readable steps with its seed and path.
  * `--runs N` replaces every row's number of histories; `--shrink N` bounds the histories
- * shrinking may spend on one counterexample (default 300).
+ * shrinking may spend on one counterexample (default 300). `--jobs N` checks rows on N
+ * processes (default: up to 2, the cores this project is sized for); results do not depend on it.
  * Exit 0 when every verdict matches its expectation, 1 otherwise, 2 on bad usage.
  */
+import { availableParallelism } from 'node:os';
 import { InputError } from '../core/assert.ts';
 import { formatConfig, type ClusterConfig } from '../protocol/config.ts';
 import { checkRow, type Counterexample, type RowResult } from '../sim/checker.ts';
@@ -14,6 +16,7 @@ import { machineRoles } from '../sim/machine-roles.ts';
 import { BASELINE, MATRIX, type MatrixRow } from '../sim/matrix.ts';
 import type { Command } from './main.ts';
 import type { Io } from './io.ts';
+import { runPool, type RowTask, type WorkerMessage } from './check-pool.ts';
 
 export const DEFAULT_SEED = 20261121;
 
@@ -22,13 +25,14 @@ interface Options {
   runs: number | undefined;
   shrink: number | undefined;
   only: RegExp | undefined;
+  jobs: number;
   json: boolean;
 }
 
-const USAGE = 'usage: kafka-oracle check [--seed N] [--runs N] [--shrink N] [--only PATTERN] [--json]';
+const USAGE = 'usage: kafka-oracle check [--seed N] [--runs N] [--shrink N] [--only PATTERN] [--jobs N] [--json]';
 
 export function parseCheckArgs(args: readonly string[]): Options {
-  const options: Options = { seed: DEFAULT_SEED, runs: undefined, shrink: undefined, only: undefined, json: false };
+  const options: Options = { seed: DEFAULT_SEED, runs: undefined, shrink: undefined, only: undefined, jobs: Math.min(2, availableParallelism()), json: false };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
     const value = (): string => {
@@ -41,6 +45,7 @@ export function parseCheckArgs(args: readonly string[]): Options {
     else if (arg === '--runs') options.runs = integer(arg, value(), 1);
     else if (arg === '--shrink') options.shrink = integer(arg, value());
     else if (arg === '--only') options.only = pattern(value());
+    else if (arg === '--jobs') options.jobs = integer(arg, value(), 1);
     else throw new InputError(`unknown option '${arg}' (${USAGE})`);
   }
   return options;
@@ -72,31 +77,87 @@ export const command: Command = {
       io.out(USAGE);
       return 0;
     }
+    if (args[0] === '--worker') return serveRows();
     const options = parseCheckArgs(args);
     const rows = selectRows(options.only);
-    const results: { result: RowResult; ms: number }[] = [];
-    if (!options.json) io.out(`kafka-oracle check: ${rows.length} rows, seed ${options.seed}`);
-    for (const [index, row] of rows.entries()) {
-      const started = Date.now();
-      const result = guarded(row, () =>
-        checkRow(row, {
-          seed: options.seed,
-          runs: options.runs,
-          ...(options.shrink === undefined ? {} : { shrinkHistories: options.shrink }),
-          roles: machineRoles,
-          onHistory: (done, total) => {
-            if (io.isTty && done % 10 === 0) io.status(progressLine(index, rows.length, row, done, total));
-          },
-        }),
-      );
-      results.push({ result, ms: Date.now() - started });
-    }
+    if (!options.json) io.out(`kafka-oracle check: ${rows.length} rows, seed ${options.seed}, ${Math.min(options.jobs, rows.length)} process(es)`);
+    const results = options.jobs > 1 && rows.length > 1 ? await checkInPool(rows, options, io) : checkHere(rows, options, io);
     io.status('');
     if (options.json) io.out(JSON.stringify({ seed: options.seed, rows: results.map(({ result }) => jsonRow(result)) }, null, 2));
     else printHuman(io, results, options.seed);
     return results.every(({ result }) => matches(result)) ? 0 : 1;
   },
 };
+
+type Timed = { result: RowResult; ms: number };
+
+function checkOne(row: MatrixRow, task: Omit<RowTask, 'index'>, onHistory: (done: number, total: number) => void): Timed {
+  const started = Date.now();
+  const result = guarded(row, () =>
+    checkRow(row, {
+      seed: task.seed,
+      runs: task.runs,
+      ...(task.shrink === undefined ? {} : { shrinkHistories: task.shrink }),
+      roles: machineRoles,
+      onHistory,
+    }),
+  );
+  return { result, ms: Date.now() - started };
+}
+
+function taskOf(options: Options): Omit<RowTask, 'index'> {
+  return { seed: options.seed, runs: options.runs, shrink: options.shrink };
+}
+
+function checkHere(rows: readonly MatrixRow[], options: Options, io: Io): Timed[] {
+  return rows.map((row, index) =>
+    checkOne(row, taskOf(options), (done, total) => {
+      if (io.isTty && done % 10 === 0) io.status(progressLine(index, rows.length, row, done, total));
+    }),
+  );
+}
+
+async function checkInPool(rows: readonly MatrixRow[], options: Options, io: Io): Promise<Timed[]> {
+  const timed: (Timed | undefined)[] = rows.map(() => undefined);
+  const position = new Map(rows.map((row, i) => [MATRIX.indexOf(row), i]));
+  let finished = 0;
+  await runPool(MATRIX, costliestFirst([...position.keys()]), options.jobs, taskOf(options), {
+    progress: (index, done, total) => {
+      if (io.isTty && done % 10 === 0) io.status(progressLine(finished, rows.length, MATRIX[index] as MatrixRow, done, total));
+    },
+    finished: (index, result, ms) => {
+      timed[position.get(index) as number] = { result, ms };
+      finished++;
+    },
+  });
+  return timed.map((t) => {
+    if (t === undefined) throw new Error('a row was never checked');
+    return t;
+  });
+}
+
+/** Longest first balances the processes: a `holds` row runs all its histories, a violated one stops early. */
+function costliestFirst(indexes: number[]): number[] {
+  const cost = (i: number): number => {
+    const row = MATRIX[i] as MatrixRow;
+    return row.expected === 'holds' ? row.histories : row.histories / 4;
+  };
+  return indexes.sort((a, b) => cost(b) - cost(a) || a - b);
+}
+
+/** `check --worker`: check the rows the parent sends (by index into MATRIX) until it disconnects. */
+function serveRows(): Promise<number> {
+  const send = (message: WorkerMessage): void => void process.send?.(message);
+  process.on('message', (task: RowTask) => {
+    const row = MATRIX[task.index] as MatrixRow;
+    const { result, ms } = checkOne(row, task, (done, total) => {
+      if (done % 10 === 0) send({ type: 'progress', index: task.index, done, total });
+    });
+    const { row: _row, ...rest } = result;
+    send({ type: 'result', index: task.index, ms, result: rest });
+  });
+  return new Promise((resolve) => process.on('disconnect', () => resolve(0)));
+}
 
 /** One row's failure to run is that row's `error` verdict; the other rows still run. */
 function guarded(row: MatrixRow, check: () => RowResult): RowResult {
