@@ -149,8 +149,12 @@ export function formatConfig(config: ClusterConfig): string {
   return pairs.join(' ');
 }
 
+/** Kafka's Long.MAX_VALUE, the text `flush.messages` and friends have by default. */
+const LONG_MAX_TEXT = '9223372036854775807';
+
 function formatValue(key: Key, value: number | boolean | string): string {
   if (key === 'acks' && value === -1) return 'all';
+  if (value === NEVER) return LONG_MAX_TEXT;
   return String(value);
 }
 
