@@ -87,9 +87,11 @@ export interface FaultBudget {
   /**
    * How histories are drawn: `swarm` (default: independent steps, swarm-selected kinds) or
    * `failover-chains` (a targeted distribution: a sequence of failover moves, see
-   * `failoverChainArbitrary`). Either way only the budget's faults happen.
+   * `failoverChainArbitrary`) or `rejoin-chains` (a targeted distribution: brokers leave and
+   * come back around leader failovers, see `rejoinChainArbitrary`). Either way only the
+   * budget's faults happen.
    */
-  readonly generator?: 'swarm' | 'failover-chains';
+  readonly generator?: 'swarm' | 'failover-chains' | 'rejoin-chains';
 }
 
 /** The slowest a `slow` link gets: a controller queue backlogged for several failovers. */
@@ -199,6 +201,7 @@ function linkStepArbitraries(brokers: number): fc.WeightedArbitrary<Step>[] {
  */
 export function scenarioArbitrary(budget: FaultBudget, brokers: number): fc.Arbitrary<Step[]> {
   if (budget.generator === 'failover-chains') return failoverChainArbitrary(budget, brokers);
+  if (budget.generator === 'rejoin-chains') return rejoinChainArbitrary(budget, brokers);
   // 'link' is a kind only for budgets with link faults, so older budgets draw exactly the
   // histories (and replay the seeds and paths) they drew before link faults existed.
   const kinds = OPTIONAL_KINDS.filter((k) => k !== 'link' || (budget.linkFaults ?? 0) > 0);
@@ -313,4 +316,51 @@ function failoverRoundParts(budget: FaultBudget, brokers: number): { before: fc.
   if (budget.isolations > 0 || (budget.linkFaults ?? 0) > 0) recoveries.push(wait.map((w): Step[] => [{ kind: 'heal' }, w]));
   if (faults.length === 0) faults.push(write);
   return { before: fc.oneof(nothing, write, wait.map((w): Step[] => [w])), fault: fc.oneof(...faults), after: fc.oneof(...recoveries) };
+}
+
+/**
+ * A targeted distribution for KAFKA-7128 (a follower rejoining the ISR of a leader whose high
+ * watermark lags): a chain of rounds, each ending with a leader failover (crash or isolate
+ * the leader and wait for the controller's decision). A round is either an *out* round (maybe
+ * a broker leaves, crashed or isolated, with or without waiting for the controller; then
+ * zero to two writes, each followed by a wait of up to RUN_MS_MAX) or a *return* round (heal
+ * or restart the first broker that is down; then wait for the controller's next decision, or
+ * for a while; then the leader fails). The bug's windows are hundreds of milliseconds wide (a
+ * follower learns the HW up to replica.fetch.wait.max.ms late), so waits are drawn up to
+ * RUN_MS_MAX only; the leaving broker is named by id three times in four, since a *follower*
+ * must miss the committed record. Rounds, order, targets and waits are random; fast-check
+ * shrinks by dropping rounds and simplifying inside them. The budget still caps every fault.
+ */
+export function rejoinChainArbitrary(budget: FaultBudget, brokers: number): fc.Arbitrary<Step[]> {
+  const { out, back } = rejoinRoundParts(budget, brokers);
+  const round = fc.oneof(out, back);
+  return fc.array(round, { minLength: 1, maxLength: Math.max(1, Math.floor(budget.maxSteps / 4)), size: 'max' }).map((chain) => chain.flat().slice(0, budget.maxSteps));
+}
+
+function rejoinRoundParts(budget: FaultBudget, brokers: number): { out: fc.Arbitrary<Step[]>; back: fc.Arbitrary<Step[]> } {
+  const target = fc.oneof({ weight: 1, arbitrary: fc.constant(TARGET_LEADER) }, { weight: 3, arbitrary: fc.integer({ min: 0, max: brokers - 1 }) });
+  const wait = fc.record({ kind: fc.constant('run' as const), ms: fc.integer({ min: 1, max: RUN_MS_MAX }), seed: fc.nat({ max: 999 }) });
+  const write = wait.map((w): Step[] => [{ kind: 'send' }, w]);
+  const nothing = fc.constant<Step[]>([]);
+  const leaves: fc.WeightedArbitrary<Step[]>[] = [];
+  const strikes: fc.Arbitrary<Step[]>[] = [];
+  const returns: fc.Arbitrary<Step[]>[] = [];
+  if (budget.isolations > 0) {
+    leaves.push({ weight: 2, arbitrary: fc.record({ kind: fc.constant('isolate' as const), broker: target, failover: fc.boolean() }).map((s): Step[] => [s]) });
+    strikes.push(fc.constant<Step[]>([{ kind: 'isolate', broker: TARGET_LEADER, failover: true }]));
+    returns.push(fc.constant<Step[]>([{ kind: 'heal' }]));
+  }
+  if (budget.processCrashes > 0) {
+    leaves.push({ weight: 1, arbitrary: fc.record({ kind: fc.constant('crash' as const), broker: target, mode: fc.constant('process' as const), seed: fc.constant(0), failover: fc.boolean() }).map((s): Step[] => [s]) });
+    strikes.unshift(fc.constant<Step[]>([{ kind: 'crash', broker: TARGET_LEADER, mode: 'process', seed: 0, failover: true }]));
+    returns.push(fc.constant<Step[]>([{ kind: 'restart', broker: TARGET_LEADER }]));
+  }
+  if (leaves.length === 0) return { out: fc.array(write, { maxLength: 2 }).map((w) => w.flat()), back: write };
+  const writes = fc.oneof(nothing, write, fc.tuple(write, write).map(([a, b]) => [...a, ...b]));
+  const strike = fc.oneof(...strikes);
+  const settle = fc.oneof({ weight: 2, arbitrary: fc.constant<Step[]>([{ kind: 'failover' }]) }, { weight: 1, arbitrary: wait.map((w): Step[] => [w]) });
+  return {
+    out: fc.tuple(fc.oneof(...leaves), writes, strike).map((parts) => parts.flat()),
+    back: fc.tuple(fc.oneof(...returns), settle, strike).map((parts) => parts.flat()),
+  };
 }
