@@ -70,6 +70,16 @@ export const PINNED: readonly PinnedCounterexample[] = [
     fixedBy: 'variant=none',
   },
   {
+    name: 'KAFKA-7128 (found by check): a follower isolated before a write rejoins the ISR of a new leader whose HW lags, below the start of its epoch, and is elected before it fetched the committed records',
+    guarantee: 'no-acked-write-lost',
+    config: 'variant=no-isr-join-epoch-check',
+    steps: 'isolate(broker-1); send; run(955 ms, seed 26); send; run(586 ms, seed 235); crash(leader, process) + failover; heal; failover; crash(leader, process) + failover',
+    invariant: 'leader-completeness',
+    seed: 20261121,
+    path: '623:3:2:9:2:5:2:19:2:2:10:2:3:2:2:10:25',
+    fixedBy: 'variant=none',
+  },
+  {
     name: 'KIP-320 (found by check): a follower behind a slow controller queue fetches unfenced from the epoch-3 leader and joins its ISR holding an epoch-0 copy of a record that epoch 2 rewrote',
     guarantee: 'no-acked-write-lost',
     config: 'variant=no-leader-epoch-fencing',

@@ -6,6 +6,7 @@ import { CRASH_PARTITION_MESSAGE, ONE_POWER_LOSS } from '../../src/sim/matrix.ts
 import { type FaultBudget, parseScenario, scenarioArbitrary, scenarioFromSeed, scenarioToString, type Step, TARGET_CONTROLLER, TARGET_LEADER } from '../../src/sim/scenario.ts';
 
 const CHAINS: FaultBudget = { name: 'chains', maxSteps: 30, processCrashes: 8, powerLosses: 0, isolations: 3, messageFaults: 0, linkFaults: 3, generator: 'failover-chains' };
+const REJOINS: FaultBudget = { name: 'rejoins', maxSteps: 30, processCrashes: 8, powerLosses: 0, isolations: 3, messageFaults: 0, generator: 'rejoin-chains' };
 const LINKS: FaultBudget = { name: 'links', maxSteps: 30, processCrashes: 2, powerLosses: 0, isolations: 0, messageFaults: 0, linkFaults: 3 };
 
 describe('scenario language', () => {
@@ -82,5 +83,29 @@ describe('scenario language', () => {
       { numRuns: 200 },
     );
     for (const kind of ['send', 'run', 'crash', 'restart', 'isolate', 'partition', 'slow', 'heal']) expect(counts.get(kind) ?? 0).toBeGreaterThan(0);
+  });
+
+  it('rejoin-chains: rounds that end in a leader failover, brokers leaving and returning, within the budget, printable and parseable', () => {
+    const counts = new Map<string, number>();
+    let followerLeft = false;
+    let waitedForDecision = false;
+    fc.assert(
+      fc.property(scenarioArbitrary(REJOINS, 3), scenarioArbitrary({ ...REJOINS, isolations: 0 }, 3), (steps, noIsolations) => {
+        expect(steps.length).toBeGreaterThan(0);
+        expect(steps.length).toBeLessThanOrEqual(REJOINS.maxSteps);
+        expect(parseScenario(scenarioToString(steps))).toEqual(steps);
+        for (const s of steps) counts.set(s.kind, (counts.get(s.kind) ?? 0) + 1);
+        // Every round ends with the leader failing and the controller deciding.
+        const last = steps[steps.length - 1];
+        if (steps.length < REJOINS.maxSteps) expect(last?.kind === 'crash' || last?.kind === 'isolate' ? [last.broker, last.failover] : last).toEqual([TARGET_LEADER, true]);
+        if (steps.some((s) => (s.kind === 'isolate' || s.kind === 'crash') && s.broker !== TARGET_LEADER && !s.failover)) followerLeft = true;
+        if (steps.some((s, i) => s.kind === 'failover' && steps[i + 1]?.kind === 'crash')) waitedForDecision = true;
+        for (const s of noIsolations) expect(['isolate', 'heal', 'partition', 'slow']).not.toContain(s.kind);
+      }),
+      { numRuns: 200 },
+    );
+    for (const kind of ['send', 'run', 'crash', 'restart', 'isolate', 'heal', 'failover']) expect(counts.get(kind) ?? 0).toBeGreaterThan(0);
+    expect(counts.get('partition') ?? 0).toBe(0);
+    expect(followerLeft && waitedForDecision).toBe(true);
   });
 });
