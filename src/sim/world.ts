@@ -25,6 +25,7 @@ import { BrokerStorage } from './broker-storage.ts';
 import { HistoryRecorder } from './history.ts';
 import { type Envelope, Network } from './network.ts';
 import { TimerQueue } from './timers.ts';
+import { takeNextEvent } from './next-event.ts';
 import { PRODUCER, type Roles, type Hosted, type Slot, TOPIC, PARTITION, brokerName } from './roles.ts';
 import { FAILOVER_MS_MAX, type FaultBudget, type Step, TARGET_CONTROLLER, TARGET_LEADER } from './scenario.ts';
 
@@ -166,14 +167,10 @@ export class World {
 
   /** Perform the next message delivery or timer due at or before `until`; false if none. */
   nextEvent(until: number): boolean {
-    const envelope = this.network.next();
-    const timer = this.clock.peek();
-    const messageAt = envelope?.deliverAt ?? Infinity;
-    const timerAt = timer?.deadlineMs ?? Infinity;
-    if (Math.min(messageAt, timerAt) > until) return false;
-    if (envelope !== undefined && messageAt <= timerAt) {
-      this.clock.advanceTo(Math.max(this.now(), messageAt));
-      this.deliver(this.network.take(envelope.id));
+    const next = takeNextEvent(this.network, this.clock, until);
+    if (next === undefined) return false;
+    if (next.kind === 'message') {
+      this.deliver(next.envelope);
       return true;
     }
     return this.fireTimer();

@@ -45,6 +45,7 @@ import { machineRoles, SIM_SEGMENT_BYTES } from '../machine-roles.ts';
 import { type Envelope, Network } from '../network.ts';
 import { Hosted, brokerName } from '../roles.ts';
 import { TimerQueue } from '../timers.ts';
+import { takeNextEvent } from '../next-event.ts';
 import { DELAY_MS, DUPLICATE_LATER_MS, LATENCY_MIN_MS, LATENCY_SPREAD_MS } from '../world.ts';
 import { BROKERS, INPUT_PRODUCER, OFFSETS_LOG, PARTITIONS, TXN_LOG, type TopicPartition, tpName } from './topology.ts';
 
@@ -158,14 +159,10 @@ export class EosWorld {
   }
 
   private nextEvent(until: number): boolean {
-    const envelope = this.network.next();
-    const timer = this.clock.peek();
-    const messageAt = envelope?.deliverAt ?? Infinity;
-    const timerAt = timer?.deadlineMs ?? Infinity;
-    if (Math.min(messageAt, timerAt) > until) return false;
-    if (envelope !== undefined && messageAt <= timerAt) {
-      this.clock.advanceTo(Math.max(this.now(), messageAt));
-      this.deliver(this.network.take(envelope.id));
+    const next = takeNextEvent(this.network, this.clock, until);
+    if (next === undefined) return false;
+    if (next.kind === 'message') {
+      this.deliver(next.envelope);
       return true;
     }
     const fired = this.clock.fireNext();
