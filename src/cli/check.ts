@@ -29,7 +29,7 @@ interface Options {
   json: boolean;
 }
 
-const USAGE = 'usage: kafka-oracle check [--seed N] [--runs N] [--shrink N] [--only PATTERN] [--jobs N] [--json]';
+const USAGE = 'usage: kafka-oracle check [--seed N] [--runs N] [--shrink N] [--only PATTERN] [--jobs N] [--json]\n  --only matches "<guarantee> <key=value ...> faults=<budget>"';
 
 export function parseCheckArgs(args: readonly string[]): Options {
   const options: Options = { seed: DEFAULT_SEED, runs: undefined, shrink: undefined, only: undefined, jobs: Math.min(2, availableParallelism()), json: false };
@@ -64,9 +64,18 @@ function pattern(text: string): RegExp {
   }
 }
 
+/**
+ * What `--only` matches: the guarantee, the config as Kafka settings and the fault budget
+ * (`faults=NAME`), so rows that differ only in their faults (a variant's fix twin and the
+ * baseline) can be told apart.
+ */
+export function selectionText(r: MatrixRow): string {
+  return `${r.guarantee} ${formatConfig(r.config)} faults=${r.budget.name}`;
+}
+
 export function selectRows(only: RegExp | undefined): MatrixRow[] {
   if (only === undefined) return [...MATRIX];
-  const rows = MATRIX.filter((r) => only.test(`${r.guarantee} ${formatConfig(r.config)}`));
+  const rows = MATRIX.filter((r) => only.test(selectionText(r)));
   if (rows.length === 0) throw new InputError(`--only ${only.source} matches no row`);
   return rows;
 }

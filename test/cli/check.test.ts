@@ -57,4 +57,12 @@ describe('kafka-oracle check', () => {
     expect(parseCheckArgs(['--seed', '7', '--runs', '3', '--json'])).toMatchObject({ seed: 7, runs: 3, json: true });
     expect(selectRows(/liveness/).every((r) => r.guarantee === 'liveness-after-healing')).toBe(true);
   });
+
+  it('--only also matches the fault budget, so a variant\'s fix twin is selectable on its own', () => {
+    const twins = selectRows(/faults=leader-failovers\+rejoins$/);
+    expect(twins.map((r) => r.config.variant)).toEqual(['no-isr-join-epoch-check', null]);
+    const fixOnly = selectRows(/session\.timeout\.ms=45000 faults=leader-failovers\+rejoins$/);
+    expect(fixOnly).toHaveLength(1);
+    expect(fixOnly[0]?.config.variant).toBeNull();
+  });
 });
