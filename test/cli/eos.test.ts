@@ -5,7 +5,8 @@ import { formatConfig } from '../../src/protocol/config.ts';
 import { EOS_MATRIX } from '../../src/sim/eos/matrix.ts';
 
 const configOf = (i: number): string => formatConfig(EOS_MATRIX[i]!.config);
-const exactly = (text: string): string => `^exactly-once-pipeline ${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
+// `--only` matches "<guarantee> <config> faults=<budget>": anchor the config, whatever the faults.
+const exactly = (text: string): string => `^exactly-once-pipeline ${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} faults=`;
 
 interface JsonRow {
   guarantee: string;
