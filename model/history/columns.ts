@@ -3,12 +3,17 @@
  * operation instead of one object each, so a history of millions of operations fits in a
  * few hundred bytes per operation.
  */
-export class Int32Column {
-  private data: Int32Array;
+type NumberArray = Int32Array | Float64Array | Uint8Array;
+
+class Column<A extends NumberArray> {
+  private data: A;
   length = 0;
 
-  constructor(capacity = 1024) {
-    this.data = new Int32Array(capacity);
+  constructor(
+    private readonly allocate: (length: number) => A,
+    capacity: number,
+  ) {
+    this.data = allocate(capacity);
   }
 
   push(value: number): number {
@@ -26,71 +31,31 @@ export class Int32Column {
   }
 
   /** A view of the filled part (shares memory; valid until the next push). */
-  view(): Int32Array {
-    return this.data.subarray(0, this.length);
+  view(): A {
+    return this.data.subarray(0, this.length) as A;
   }
 
   private grow(): void {
-    const next = new Int32Array(this.data.length * 2);
+    const next = this.allocate(this.data.length * 2);
     next.set(this.data);
     this.data = next;
   }
 }
 
-export class Float64Column {
-  private data: Float64Array;
-  length = 0;
-
+export class Int32Column extends Column<Int32Array> {
   constructor(capacity = 1024) {
-    this.data = new Float64Array(capacity);
-  }
-
-  push(value: number): number {
-    if (this.length === this.data.length) {
-      const next = new Float64Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length] = value;
-    return this.length++;
-  }
-
-  get(i: number): number {
-    return this.data[i] as number;
-  }
-
-  view(): Float64Array {
-    return this.data.subarray(0, this.length);
+    super((n) => new Int32Array(n), capacity);
   }
 }
 
-export class Uint8Column {
-  private data: Uint8Array;
-  length = 0;
-
+export class Float64Column extends Column<Float64Array> {
   constructor(capacity = 1024) {
-    this.data = new Uint8Array(capacity);
+    super((n) => new Float64Array(n), capacity);
   }
+}
 
-  push(value: number): number {
-    if (this.length === this.data.length) {
-      const next = new Uint8Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length] = value;
-    return this.length++;
-  }
-
-  get(i: number): number {
-    return this.data[i] as number;
-  }
-
-  set(i: number, value: number): void {
-    this.data[i] = value;
-  }
-
-  view(): Uint8Array {
-    return this.data.subarray(0, this.length);
+export class Uint8Column extends Column<Uint8Array> {
+  constructor(capacity = 1024) {
+    super((n) => new Uint8Array(n), capacity);
   }
 }
