@@ -205,7 +205,7 @@ function deliverAt(draft: Draft, index: number, loseAnswer = false): void {
   assert(e !== undefined, 'a message to deliver');
   draft.network.splice(index, 1);
   const before = draft.network.length;
-  draft.deliver(e.to, { ...e.message, nowMs: draft.nowAt(e.to) });
+  draft.deliverFrom(e.to, e.message, draft.nowAt(e.to));
   const answer = ROUND_TRIPS[e.message.type];
   if (answer === undefined) return;
   const at = draft.network.findIndex((x, i) => i >= before && x.from === e.to && x.to === e.from && x.message.type === answer);
@@ -213,7 +213,7 @@ function deliverAt(draft: Draft, index: number, loseAnswer = false): void {
   const response = draft.network[at] as Envelope;
   draft.network.splice(at, 1);
   if (loseAnswer) return;
-  draft.deliver(response.to, { ...response.message, nowMs: draft.nowAt(response.to) });
+  draft.deliverFrom(response.to, response.message, draft.nowAt(response.to));
 }
 
 function fire(draft: Draft, node: string, id: string, late: boolean, jump: number): void {
@@ -225,7 +225,7 @@ function fire(draft: Draft, node: string, id: string, late: boolean, jump: numbe
   if (late && b >= 0) draft.clocks[b] = (draft.clocks[b] as number) + jump;
   // The producer's timers are timeouts and backoffs: when one fires, its time has passed.
   if (node === PRODUCER_NODE) draft.producerClock += jump;
-  draft.deliver(node, { ...timer.event, nowMs: draft.nowAt(node) });
+  draft.deliverFrom(node, timer.event, draft.nowAt(node));
 }
 
 /** The controller's view of broker b's session lapses (see the header). */
@@ -234,20 +234,21 @@ function expire(draft: Draft, b: number, jump: number): void {
   for (const other of (draft.controller.context as ControllerContext).brokers) {
     if (other.brokerId === b || other.fenced || draft.replicas[other.brokerId] === null) continue;
     if (other.incarnationId !== draft.incarnations[other.brokerId]) continue;
-    const message: BrokerHeartbeat = { type: 'BrokerHeartbeat', from: brokerNode(other.brokerId), correlationId: -1, brokerId: other.brokerId, brokerEpoch: other.brokerEpoch };
-    stepControllerQuietly(draft, { ...message, nowMs: draft.controllerClock });
+    stepControllerQuietly(draft, heartbeatOf(other.brokerId, other.brokerEpoch));
   }
-  draft.deliver(CONTROLLER_NODE, { type: 'SessionCheckTimer', nowMs: draft.controllerClock });
+  draft.deliverFrom(CONTROLLER_NODE, SESSION_CHECK, draft.controllerClock);
 }
+
+const SESSION_CHECK = { type: 'SessionCheckTimer' };
 
 /**
  * A heartbeat whose metadata push only repeats what the broker was already sent: the
  * explorer keeps the controller's state change and drops the repeated LeaderAndIsr, so
  * that session bookkeeping does not multiply the network's contents (spec/explorer.md).
  */
-function stepControllerQuietly(draft: Draft, event: object): void {
+function stepControllerQuietly(draft: Draft, message: BrokerHeartbeat): void {
   const network = draft.network.length;
-  draft.deliver(CONTROLLER_NODE, event);
+  draft.deliverFrom(CONTROLLER_NODE, message, draft.controllerClock);
   draft.network.length = network;
 }
 
@@ -255,8 +256,20 @@ function stepControllerQuietly(draft: Draft, event: object): void {
 function heartbeat(draft: Draft, b: number): void {
   const registered = (draft.controller.context as ControllerContext).brokers.find((x) => x.brokerId === b);
   assert(registered !== undefined, 'rejoin of a registered broker');
-  const message: BrokerHeartbeat = { type: 'BrokerHeartbeat', from: brokerNode(b), correlationId: -1, brokerId: b, brokerEpoch: registered.brokerEpoch };
-  draft.deliver(CONTROLLER_NODE, { ...message, nowMs: draft.controllerClock });
+  draft.deliverFrom(CONTROLLER_NODE, heartbeatOf(b, registered.brokerEpoch), draft.controllerClock);
+}
+
+const heartbeats = new Map<string, BrokerHeartbeat>();
+
+/** One shared BrokerHeartbeat per (broker, epoch), so that its controller step is memoized (world.ts). */
+function heartbeatOf(b: number, brokerEpoch: number): BrokerHeartbeat {
+  const key = `${b}:${brokerEpoch}`;
+  let message = heartbeats.get(key);
+  if (message === undefined) {
+    message = { type: 'BrokerHeartbeat', from: brokerNode(b), correlationId: -1, brokerId: b, brokerEpoch };
+    heartbeats.set(key, message);
+  }
+  return message;
 }
 
 /** The BrokerRegistration a restarted broker process sends (broker.ts's `register`). */

@@ -40,6 +40,65 @@ export function fingerprint(key: string): Fingerprint {
   return { hi, lo };
 }
 
+/**
+ * A streaming 64-bit hash over 32-bit words, for fingerprints built from parts (state-key.ts
+ * `worldFingerprint`): each lane is a word-at-a-time hash with its own mixing (a Murmur3
+ * round and an xxHash32 round), finished with Murmur3's avalanche and the word count.
+ * Texts enter as their own 64-bit `fingerprint`, cached per text, so a state's fingerprint
+ * costs a few words per part instead of a pass over its whole key.
+ */
+export class Hasher {
+  private a = 0x9747b28c;
+  private b = 0x165667b1;
+  private n = 0;
+
+  reset(): void {
+    this.a = 0x9747b28c;
+    this.b = 0x165667b1;
+    this.n = 0;
+  }
+
+  word(w: number): void {
+    let k = Math.imul(w | 0, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    this.a ^= Math.imul(k, 0x1b873593);
+    this.a = (this.a << 13) | (this.a >>> 19);
+    this.a = (Math.imul(this.a, 5) + 0xe6546b64) | 0;
+    this.b = (this.b + Math.imul(w | 0, 0x85ebca77)) | 0;
+    this.b = (this.b << 13) | (this.b >>> 19);
+    this.b = Math.imul(this.b, 0x9e3779b1);
+    this.n++;
+  }
+
+  /** A text, through its cached 64-bit fingerprint. */
+  text(s: string): void {
+    let fp = texts.get(s);
+    if (fp === undefined) {
+      fp = fingerprint(s);
+      if (texts.size > 1 << 20) texts.clear();
+      texts.set(s, fp);
+    }
+    this.word(fp.hi);
+    this.word(fp.lo);
+  }
+
+  finish(): Fingerprint {
+    const hi = avalanche(this.a ^ this.n) >>> 0;
+    const lo = avalanche(this.b ^ Math.imul(this.n, 0x27d4eb2f)) >>> 0;
+    return hi === 0 && lo === 0 ? { hi: 1, lo } : { hi, lo };
+  }
+}
+
+const texts = new Map<string, Fingerprint>();
+
+function avalanche(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
 export class FingerprintSet {
   private his: Uint32Array;
   private los: Uint32Array;

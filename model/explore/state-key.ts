@@ -7,7 +7,8 @@
  * in FIFO order, the pending timers, the faults spent and the ghost state. Left out: the
  * absolute clocks (only fresh/old timestamps matter), the depth and the step's events.
  */
-import { type Scope, type Slot, appendPart, encodePart, fillSlots, messageIssuer } from './canonical.ts';
+import { type EncodedPart, IdRenamer, type Scope, type Slot, appendPart, encodePart, fillSlots, messageIssuer } from './canonical.ts';
+import { type Fingerprint, Hasher, fingerprint } from './fingerprint.ts';
 import { BUDGET_KEYS, CONTROLLER_NODE, PRODUCER_NODE, type World, links } from './world.ts';
 
 const SKIP_REPLICA = new Set(['config']);
@@ -67,9 +68,11 @@ function ghostKey(g: World['ghost']): string {
   return text;
 }
 
-export function worldKey(world: World, cursorModulus: number): string {
-  const out: string[] = [];
-  const slots: Slot[] = [];
+/** A key's pieces in order: texts, and encoded parts whose id slots are renamed per state. */
+type Item = string | EncodedPart;
+
+function items(world: World, cursorModulus: number): Item[] {
+  const out: Item[] = [];
   world.replicas.forEach((snapshot, b) => {
     const disk = world.disks[b];
     out.push(`B${b}:${world.incarnations[b]}:`);
@@ -84,13 +87,70 @@ export function worldKey(world: World, cursorModulus: number): string {
       out.push('@', p.link);
       link = p.link;
     }
-    appendPart(encodePart(p.value as object, p.scope, p.issuer, { skip: p.skip, cursorModulus }, p.fixed), out, slots);
-    out.push(';');
+    out.push(encodePart(p.value as object, p.scope, p.issuer, { skip: p.skip, cursorModulus }, p.fixed), ';');
   }
   for (const t of world.timers) out.push('T', t.node, t.id.replace(/\/\d+$/, ''), ';');
   out.push(ghostKey(world.ghost));
   out.push('U');
   for (const k of BUDGET_KEYS) out.push(String(world.used[k]), ',');
+  return out;
+}
+
+/** The canonical key as text (tests and debugging; BFS uses `worldFingerprint`). */
+export function worldKey(world: World, cursorModulus: number): string {
+  const out: string[] = [];
+  const slots: Slot[] = [];
+  for (const item of items(world, cursorModulus)) {
+    if (typeof item === 'string') out.push(item);
+    else appendPart(item, out, slots);
+  }
   fillSlots(out, slots);
   return out.join('');
+}
+
+const hasher = new Hasher();
+
+/**
+ * The 64-bit fingerprint of the same pieces `worldKey` joins, without building the text:
+ * each part's segments are hashed once (cached with the part's encoding) and a state costs
+ * a few words per part and per correlation id (renamed by rank exactly as `fillSlots` does).
+ */
+export function worldFingerprint(world: World, cursorModulus: number): Fingerprint {
+  const pieces = items(world, cursorModulus);
+  const renamer = new IdRenamer();
+  for (const item of pieces) if (typeof item !== 'string') for (const id of item.ids) if (id.id >= 0) renamer.note(id.issuer, id.id);
+  renamer.seal();
+  hasher.reset();
+  for (const item of pieces) {
+    if (typeof item === 'string') {
+      hasher.text(item);
+      continue;
+    }
+    const hashes = segmentHashes(item);
+    for (let i = 0; i < item.ids.length; i++) {
+      hasher.word(hashes[2 * i] as number);
+      hasher.word(hashes[2 * i + 1] as number);
+      const id = item.ids[i] as { issuer: string; id: number };
+      hasher.word(id.id < 0 ? renamer.count(id.issuer) : renamer.rename(id.issuer, id.id));
+    }
+    hasher.word(hashes[2 * item.ids.length] as number);
+    hasher.word(hashes[2 * item.ids.length + 1] as number);
+  }
+  return hasher.finish();
+}
+
+const segmentHashCache = new WeakMap<EncodedPart, Uint32Array>();
+
+function segmentHashes(part: EncodedPart): Uint32Array {
+  let hashes = segmentHashCache.get(part);
+  if (hashes === undefined) {
+    hashes = new Uint32Array(2 * part.segments.length);
+    part.segments.forEach((segment, i) => {
+      const fp = fingerprint(segment);
+      (hashes as Uint32Array)[2 * i] = fp.hi;
+      (hashes as Uint32Array)[2 * i + 1] = fp.lo;
+    });
+    segmentHashCache.set(part, hashes);
+  }
+  return hashes;
 }

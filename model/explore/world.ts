@@ -198,6 +198,22 @@ export class Draft {
     this.perform(node, result.effects);
   }
 
+  /**
+   * Step the machine at `node` with `source` (a message or a timer event, shared between
+   * worlds) stamped with `nowMs`. Memoized: a machine step is a pure function of the
+   * snapshot and the event, and BFS meets the same (snapshot, source, clock) in many
+   * worlds (every pair of commuting actions), so the result is computed once and its
+   * snapshot object is shared, which also keeps its key encoding cached (canonical.ts).
+   */
+  deliverFrom(node: string, source: object, nowMs: number): void {
+    const machine = this.machineAt(node);
+    const snapshot = this.snapshotAt(node);
+    if (machine === undefined || snapshot === null) return;
+    const result = memoStep(machine, snapshot, source, nowMs);
+    this.setSnapshot(node, result.snapshot);
+    this.perform(node, result.effects);
+  }
+
   /** Adopt a freshly started machine's snapshot and effects. */
   adopt(node: string, snapshot: Snapshot, effects: readonly Effect[]): void {
     this.setSnapshot(node, snapshot);
@@ -295,6 +311,33 @@ export class Draft {
   spend(fault: keyof Budget): void {
     this.used = { ...this.used, [fault]: this.used[fault] + 1 };
   }
+}
+
+interface Memo {
+  readonly snapshot: Snapshot;
+  readonly effects: readonly Effect[];
+}
+
+const memo = new WeakMap<object, WeakMap<object, Map<number, Memo>>>();
+
+function memoStep(machine: AnyStateMachine, snapshot: Snapshot, source: object, nowMs: number): Memo {
+  let bySource = memo.get(snapshot);
+  if (bySource === undefined) {
+    bySource = new WeakMap();
+    memo.set(snapshot, bySource);
+  }
+  let byClock = bySource.get(source);
+  if (byClock === undefined) {
+    byClock = new Map();
+    bySource.set(source, byClock);
+  }
+  let result = byClock.get(nowMs);
+  if (result === undefined) {
+    const stepped = step(machine, snapshot as never, { ...source, nowMs } as never);
+    result = { snapshot: stepped.snapshot as unknown as Snapshot, effects: stepped.effects };
+    byClock.set(nowMs, result);
+  }
+  return result;
 }
 
 /**

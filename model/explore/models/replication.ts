@@ -24,7 +24,7 @@ import { EMPTY_LOG, recover } from '../abstract-log.ts';
 import { type Action, type Host, type Limits, applyAction, clockJump, describeAction, enabledActions, registration } from '../actions.ts';
 import type { ExploreModel, Violation } from '../bfs.ts';
 import { REPLICATION_INVARIANTS, firstViolation, invariantsNamed, observe } from '../judge.ts';
-import { worldKey } from '../state-key.ts';
+import { worldFingerprint, worldKey } from '../state-key.ts';
 import { type Budget, CONTROLLER_NODE, Draft, type Machines, NO_FAULTS, PRODUCER_NODE, type Snapshot, type World } from '../world.ts';
 
 export const TOPIC = 'orders';
@@ -194,6 +194,7 @@ export function replicationModel(bounds: ReplicationBounds, variant: Variant | n
       return events.length === 0 ? after : { ...after, events: [...after.events, ...events] };
     },
     key: (world) => worldKey(world, bounds.replicas),
+    fingerprint: (world) => worldFingerprint(world, bounds.replicas),
     check: (world) => firstViolation(world, judged),
     reached: (world): Violation[] => world.events.map((name) => ({ invariant: name, witness: `reached at depth ${world.depth}` })),
     describe: (action, world) => describeAction(action, world),
