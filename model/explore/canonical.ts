@@ -201,6 +201,17 @@ const partCache = new WeakMap<object, CachedPart>();
 export function encodePart(value: object, scope: Scope, issuer: string, options: EncodeOptions, fixedIssuer: boolean): EncodedPart {
   const cached = partCache.get(value);
   if (cached !== undefined && cached.clock === scope.clock && cached.issuer === issuer) return cached.encoded;
+  return encodeFresh(value, scope, issuer, options, fixedIssuer);
+}
+
+/** `encodePart` with the scope given by its fields (no scope object unless the part must be encoded). */
+export function encodePartAt(value: object, owner: string, clock: number, issuer: string, options: EncodeOptions, fixedIssuer: boolean): EncodedPart {
+  const cached = partCache.get(value);
+  if (cached !== undefined && cached.clock === clock && cached.issuer === issuer) return cached.encoded;
+  return encodeFresh(value, { owner, clock }, issuer, options, fixedIssuer);
+}
+
+function encodeFresh(value: object, scope: Scope, issuer: string, options: EncodeOptions, fixedIssuer: boolean): EncodedPart {
   const out: string[] = [];
   const slots: Slot[] = [];
   walk(value, scope, issuer, options, out, slots, fixedIssuer);

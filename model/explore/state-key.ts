@@ -7,9 +7,9 @@
  * in FIFO order, the pending timers, the faults spent and the ghost state. Left out: the
  * absolute clocks (only fresh/old timestamps matter), the depth and the step's events.
  */
-import { type EncodedPart, IdRenamer, type Scope, type Slot, appendPart, encodePart, fillSlots, messageIssuer } from './canonical.ts';
+import { type EncodeOptions, type EncodedPart, type Scope, type Slot, appendPart, encodePart, encodePartAt, fillSlots, messageIssuer } from './canonical.ts';
 import { type Fingerprint, Hasher, fingerprint } from './fingerprint.ts';
-import { BUDGET_KEYS, CONTROLLER_NODE, PRODUCER_NODE, type World, links } from './world.ts';
+import { BUDGET_KEYS, CONTROLLER_NODE, type Envelope, PRODUCER_NODE, type World, links } from './world.ts';
 
 const SKIP_REPLICA = new Set(['config']);
 /** lastHeartbeatMs: every session check is preceded by fresh heartbeats (actions.ts `expire`). */
@@ -36,10 +36,9 @@ function parts(world: World): Part[] {
   out.push({ value: world.controller.context, scope: controllerScope, issuer: CONTROLLER_NODE, skip: SKIP_CONTROLLER, fixed: false });
   const producerScope = { owner: PRODUCER_NODE, clock: world.producerClock };
   out.push({ value: world.producer.context, scope: producerScope, issuer: PRODUCER_NODE, skip: SKIP_REPLICA, fixed: false });
-  for (const { from, to } of links(world.network))
+  for (const link of links(world.network))
     for (const e of world.network)
-      if (e.from === from && e.to === to)
-        out.push({ value: e.message, scope: { owner: to, clock: 0 }, issuer: messageIssuer(from, to, e.message.type), skip: SKIP_REPLICA, fixed: true, link: `${from}>${to}` });
+      if (e.link === link) out.push({ value: e.message, scope: { owner: e.to, clock: 0 }, issuer: messageIssuer(e.from, e.to, e.message.type), skip: SKIP_REPLICA, fixed: true, link: link.name });
   for (const t of world.timers) out.push({ value: t.event, scope: { owner: t.node, clock: 0 }, issuer: t.node, skip: SKIP_REPLICA, fixed: false });
   return out;
 }
@@ -111,33 +110,173 @@ export function worldKey(world: World, cursorModulus: number): string {
 const hasher = new Hasher();
 
 /**
- * The 64-bit fingerprint of the same pieces `worldKey` joins, without building the text:
- * each part's segments are hashed once (cached with the part's encoding) and a state costs
- * a few words per part and per correlation id (renamed by rank exactly as `fillSlots` does).
+ * The 64-bit fingerprint of the same content `worldKey` encodes, computed without the
+ * text: numbers enter as words, texts through their cached fingerprints, each part's
+ * segments are hashed once (cached with the part's encoding), and correlation ids are
+ * renamed by rank exactly as `fillSlots` does. Equal keys ⇔ equal fingerprints (up to
+ * hash collisions) is tested over whole explorations (test/model/explore/state-key.test.ts).
  */
 export function worldFingerprint(world: World, cursorModulus: number): Fingerprint {
-  const pieces = items(world, cursorModulus);
-  const renamer = new IdRenamer();
-  for (const item of pieces) if (typeof item !== 'string') for (const id of item.ids) if (id.id >= 0) renamer.note(id.issuer, id.id);
-  renamer.seal();
+  const encoded = encodedParts(world, cursorModulus);
+  ranks.reset();
+  for (const part of encoded) for (const id of part.ids) if (id.id >= 0) ranks.note(id.issuer, id.id);
   hasher.reset();
-  for (const item of pieces) {
-    if (typeof item === 'string') {
-      hasher.text(item);
-      continue;
+  world.replicas.forEach((snapshot, b) => {
+    const disk = world.disks[b];
+    hasher.word(world.incarnations[b] as number);
+    if (snapshot === null) {
+      hasher.word(-1);
+      hasher.text(json(disk));
+    } else {
+      hasher.text(json(snapshot.value));
+      hasher.word(disk?.flushedOffset ?? -1);
     }
-    const hashes = segmentHashes(item);
-    for (let i = 0; i < item.ids.length; i++) {
-      hasher.word(hashes[2 * i] as number);
-      hasher.word(hashes[2 * i + 1] as number);
-      const id = item.ids[i] as { issuer: string; id: number };
-      hasher.word(id.id < 0 ? renamer.count(id.issuer) : renamer.rename(id.issuer, id.id));
-    }
-    hasher.word(hashes[2 * item.ids.length] as number);
-    hasher.word(hashes[2 * item.ids.length + 1] as number);
+  });
+  hasher.text(json(world.controller.value));
+  hasher.text(json(world.producer.value));
+  for (const part of encoded) hashPart(part);
+  for (const t of world.timers) {
+    hasher.text(t.node);
+    hasher.text(timerKind(t.id));
   }
+  hasher.text(ghostKey(world.ghost));
+  for (const k of BUDGET_KEYS) hasher.word(world.used[k]);
   return hasher.finish();
 }
+
+function hashPart(part: EncodedPart): void {
+  const hashes = segmentHashes(part);
+  const { ids } = part;
+  for (let i = 0; i < ids.length; i++) {
+    hasher.word(hashes[2 * i] as number);
+    hasher.word(hashes[2 * i + 1] as number);
+    const id = ids[i] as { issuer: string; id: number };
+    hasher.word(id.id < 0 ? ranks.count(id.issuer) : ranks.rank(id.issuer, id.id));
+  }
+  hasher.word(hashes[2 * ids.length] as number);
+  hasher.word(hashes[2 * ids.length + 1] as number);
+}
+
+/** The contexts, messages (by link, FIFO; a link marker part before each link) and timer events of `world`, encoded. */
+function encodedParts(world: World, cursorModulus: number): EncodedPart[] {
+  const replica = optionsFor(SKIP_REPLICA, cursorModulus);
+  const out: EncodedPart[] = [];
+  world.replicas.forEach((snapshot, b) => {
+    const owner = nodeOf(b);
+    if (snapshot !== null) out.push(encodePartAt(snapshot.context as object, owner, world.clocks[b] as number, owner, replica, false));
+  });
+  out.push(encodePartAt(world.controller.context as object, CONTROLLER_NODE, world.controllerClock, CONTROLLER_NODE, optionsFor(SKIP_CONTROLLER, cursorModulus), false));
+  out.push(encodePartAt(world.producer.context as object, PRODUCER_NODE, world.producerClock, PRODUCER_NODE, replica, false));
+  for (const part of messageParts(world.network, replica)) out.push(part);
+  for (const t of world.timers) out.push(encodePartAt(t.event, t.node, 0, t.node, replica, false));
+  return out;
+}
+
+/** The in-flight messages' parts: a marker per link, then its messages FIFO (a frozen world's network is sorted by link). */
+function messageParts(network: readonly Envelope[], options: EncodeOptions): EncodedPart[] {
+  const parts: EncodedPart[] = [];
+  let link: Envelope['link'] | undefined;
+  for (const e of network) {
+    if (e.link !== link) {
+      link = e.link;
+      parts.push(linkMarker(link.name));
+    }
+    parts.push(encodePartAt(e.message, e.to, 0, messageIssuer(e.from, e.to, e.message.type), options, true));
+  }
+  return parts;
+}
+
+const nodes: string[] = [];
+
+function nodeOf(b: number): string {
+  return (nodes[b] ??= `broker-${b}`);
+}
+
+const optionsCache = new Map<ReadonlySet<string>, Map<number, EncodeOptions>>();
+
+function optionsFor(skip: ReadonlySet<string>, cursorModulus: number): EncodeOptions {
+  let byModulus = optionsCache.get(skip);
+  if (byModulus === undefined) {
+    byModulus = new Map();
+    optionsCache.set(skip, byModulus);
+  }
+  let options = byModulus.get(cursorModulus);
+  if (options === undefined) {
+    options = { skip, cursorModulus };
+    byModulus.set(cursorModulus, options);
+  }
+  return options;
+}
+
+const markers = new Map<string, EncodedPart>();
+
+function linkMarker(link: string): EncodedPart {
+  let marker = markers.get(link);
+  if (marker === undefined) {
+    marker = { segments: [`@${link}`], ids: [] };
+    markers.set(link, marker);
+  }
+  return marker;
+}
+
+const kinds = new Map<string, string>();
+
+function timerKind(id: string): string {
+  let kind = kinds.get(id);
+  if (kind === undefined) {
+    kind = id.replace(/\/\d+$/, '');
+    kinds.set(id, kind);
+  }
+  return kind;
+}
+
+/** Correlation ids by issuer, ranked (a scratch table reused by every fingerprint). */
+class Ranks {
+  private readonly issuers: string[] = [];
+  private readonly ids: number[][] = [];
+  private used = 0;
+  private sorted = true;
+
+  reset(): void {
+    for (let i = 0; i < this.used; i++) (this.ids[i] as number[]).length = 0;
+    this.used = 0;
+  }
+
+  private slot(issuer: string): number[] | undefined {
+    for (let i = 0; i < this.used; i++) if (this.issuers[i] === issuer) return this.ids[i];
+    return undefined;
+  }
+
+  note(issuer: string, id: number): void {
+    let ids = this.slot(issuer);
+    if (ids === undefined) {
+      if (this.used === this.ids.length) this.ids.push([]);
+      this.issuers[this.used] = issuer;
+      ids = this.ids[this.used] as number[];
+      this.used++;
+    }
+    if (!ids.includes(id)) {
+      ids.push(id);
+      this.sorted = false;
+    }
+  }
+
+  private sort(): void {
+    for (let i = 0; i < this.used; i++) (this.ids[i] as number[]).sort((a, b) => a - b);
+    this.sorted = true;
+  }
+
+  rank(issuer: string, id: number): number {
+    if (!this.sorted) this.sort();
+    return this.slot(issuer)?.indexOf(id) ?? -2;
+  }
+
+  count(issuer: string): number {
+    return this.slot(issuer)?.length ?? 0;
+  }
+}
+
+const ranks = new Ranks();
 
 const segmentHashCache = new WeakMap<EncodedPart, Uint32Array>();
 

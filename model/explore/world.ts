@@ -33,6 +33,8 @@ export interface Envelope {
   readonly from: string;
   readonly to: string;
   readonly message: ProtocolMessage;
+  /** The link from → to (one shared object per pair). */
+  readonly link: Link;
 }
 
 export interface PendingTimer {
@@ -167,8 +169,8 @@ export class Draft {
       clocks: this.clocks,
       controllerClock: this.controllerClock,
       producerClock: this.producerClock,
-      network: this.network,
-      timers: this.timers.sort(compareTimers),
+      network: same(byLink(this.network), this.base.network),
+      timers: same(this.timers.sort(compareTimers), this.base.timers),
       used: this.used,
       ghost: this.ghost,
       depth: this.base.depth + 1,
@@ -246,7 +248,7 @@ export class Draft {
 
   send(from: string, to: string, message: ProtocolMessage): void {
     if (UNHOSTED_TYPES.has(message.type) || !this.isUp(to)) return;
-    this.network.push({ from, to, message });
+    this.network.push({ from, to, message, link: linkOf(from, to) });
   }
 
   private store(node: string, command: StorageCommand): void {
@@ -346,10 +348,30 @@ function memoStep(machine: AnyStateMachine, snapshot: Snapshot, source: object, 
  */
 export function compareTimers(a: PendingTimer, b: PendingTimer): number {
   if (a.node !== b.node) return a.node < b.node ? -1 : 1;
-  const x = /^(.*?)(\d*)$/.exec(a.id) as RegExpExecArray;
-  const y = /^(.*?)(\d*)$/.exec(b.id) as RegExpExecArray;
-  if (x[1] !== y[1]) return (x[1] as string) < (y[1] as string) ? -1 : 1;
-  return Number(x[2] || -1) - Number(y[2] || -1);
+  if (a.id === b.id) return 0;
+  const x = timerId(a.id);
+  const y = timerId(b.id);
+  if (x.kind !== y.kind) return x.kind < y.kind ? -1 : 1;
+  return x.n - y.n;
+}
+
+const timerIds = new Map<string, { kind: string; n: number }>();
+
+function timerId(id: string): { kind: string; n: number } {
+  let parsed = timerIds.get(id);
+  if (parsed === undefined) {
+    const m = /^(.*?)(\d*)$/.exec(id) as RegExpExecArray;
+    parsed = { kind: m[1] as string, n: Number(m[2] || -1) };
+    timerIds.set(id, parsed);
+  }
+  return parsed;
+}
+
+/** `next` itself, or `base` when they hold the same elements (so caches keyed by the array keep hitting). */
+function same<T>(next: T[], base: readonly T[]): readonly T[] {
+  if (next.length !== base.length) return next;
+  for (let i = 0; i < next.length; i++) if (next[i] !== base[i]) return next;
+  return base;
 }
 
 /** Index of the first message on the link from → to (its head), or -1. */
@@ -357,12 +379,52 @@ export function headOf(network: readonly Envelope[], from: string, to: string): 
   return network.findIndex((e) => e.from === from && e.to === to);
 }
 
-/** The links with messages, in canonical order. */
-export function links(network: readonly Envelope[]): { from: string; to: string }[] {
-  const seen = new Map<string, { from: string; to: string }>();
-  for (const e of network) {
-    const key = `${e.from}>${e.to}`;
-    if (!seen.has(key)) seen.set(key, { from: e.from, to: e.to });
+export interface Link {
+  readonly from: string;
+  readonly to: string;
+  /** `from>to`, the link's name in keys. */
+  readonly name: string;
+}
+
+const linkNames = new Map<string, Map<string, Link>>();
+
+/** The one `Link` object for from → to. */
+export function linkOf(from: string, to: string): Link {
+  let byTo = linkNames.get(from);
+  if (byTo === undefined) {
+    byTo = new Map();
+    linkNames.set(from, byTo);
   }
-  return [...seen.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, l]) => l);
+  let link = byTo.get(to);
+  if (link === undefined) {
+    link = { from, to, name: `${from}>${to}` };
+    byTo.set(to, link);
+  }
+  return link;
+}
+
+/**
+ * The network in canonical order: by link name, FIFO within a link (a stable insertion
+ * sort: networks hold a handful of messages). Only the order within a link means anything
+ * (the head is the next delivered), so every frozen world keeps its network this way and
+ * keys read the links' messages off it in one pass.
+ */
+function byLink(network: Envelope[]): Envelope[] {
+  for (let i = 1; i < network.length; i++) {
+    const e = network[i] as Envelope;
+    let j = i - 1;
+    while (j >= 0 && (network[j] as Envelope).link.name > e.link.name) {
+      network[j + 1] = network[j] as Envelope;
+      j--;
+    }
+    network[j + 1] = e;
+  }
+  return network;
+}
+
+/** The links with messages, in canonical order (a frozen world's network is sorted by link). */
+export function links(network: readonly Envelope[]): readonly Link[] {
+  const out: Link[] = [];
+  for (const e of network) if (!out.includes(e.link)) out.push(e.link);
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
