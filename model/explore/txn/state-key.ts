@@ -1,0 +1,66 @@
+/**
+ * The canonical key of a transactions explorer world (canonical.ts's abstractions: sorted
+ * fields, correlation ids renamed by rank per issuer, timestamps fresh/old, deadlines
+ * waiting/reached): the coordinator, partition and producer contexts and state values, the
+ * coordinator epoch, the last `__transaction_state` record per transactional id (all a
+ * reload reads), the messages in flight by link in FIFO order, the pending timers, the
+ * faults spent and the ghost state. Left out: the producers' absolute clocks, the depth,
+ * the step's events, `config` (constant) and the producers' `findCursor` (used modulo the
+ * bootstrap list, which has one broker).
+ */
+import type { LogBatch } from '../../../src/protocol/log.ts';
+import { type EncodeOptions, type Scope, type Slot, appendPart, encodePart, fillSlots, messageIssuer } from '../canonical.ts';
+import { COORDINATOR_NODE, TXN_BUDGET_KEYS, type TxnGhost, type TxnWorld, linksOf, partitionNode, producerNode } from './world.ts';
+
+const OPTIONS: EncodeOptions = { skip: new Set(['config', 'findCursor']), cursorModulus: 1 };
+
+const textOf = new WeakMap<object, string>();
+
+function cached<T extends object>(value: T, encode: (v: T) => string): string {
+  let text = textOf.get(value);
+  if (text === undefined) {
+    text = encode(value);
+    textOf.set(value, text);
+  }
+  return text;
+}
+
+/** The last record per key: what a coordinator loading the log sees. */
+function txnLogKey(log: readonly LogBatch[]): string {
+  const latest = new Map<string, string>();
+  for (const b of log) for (const r of b.records) if (r.key !== null) latest.set(r.key, r.value);
+  return JSON.stringify([...latest.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+}
+
+function ghostKey(g: TxnGhost): string {
+  return `G${JSON.stringify(g.txns.map((t) => [t.incarnation, t.index, t.status, t.sends.map((s) => `${s.value}>${s.partition}`)]))}${JSON.stringify(g.fence)}${JSON.stringify(g.reads)}${JSON.stringify(g.maxLso)}`;
+}
+
+function put(value: object, scope: Scope, issuer: string, fixed: boolean, out: string[], slots: Slot[]): void {
+  appendPart(encodePart(value, scope, issuer, OPTIONS, fixed), out, slots);
+  out.push(';');
+}
+
+export function txnWorldKey(world: TxnWorld): string {
+  const out: string[] = [];
+  const slots: Slot[] = [];
+  out.push(`C${world.coordinatorEpoch}`, JSON.stringify(world.coordinator.value), cached(world.txnLog, txnLogKey), '|');
+  put(world.coordinator.context as object, { owner: COORDINATOR_NODE, clock: 0 }, COORDINATOR_NODE, false, out, slots);
+  world.partitions.forEach((s, p) => put(s.context as object, { owner: partitionNode(p), clock: 0 }, partitionNode(p), false, out, slots));
+  world.producers.forEach((s, i) => {
+    out.push(JSON.stringify(s.value));
+    put(s.context as object, { owner: producerNode(i), clock: world.clocks[i] as number }, producerNode(i), false, out, slots);
+  });
+  for (const { from, to } of linksOf(world.network)) {
+    out.push('@', from, '>', to);
+    for (const e of world.network) if (e.from === from && e.to === to) put(e.message, { owner: to, clock: 0 }, messageIssuer(from, to, e.message.type), true, out, slots);
+  }
+  for (const t of world.timers) {
+    out.push('T', t.node, t.id.replace(/\/\d+$/, ''));
+    put(t.event, { owner: t.node, clock: 0 }, t.node, false, out, slots);
+  }
+  out.push(cached(world.ghost, ghostKey), 'U');
+  for (const k of TXN_BUDGET_KEYS) out.push(String(world.used[k]), ',');
+  fillSlots(out, slots);
+  return out.join('');
+}
