@@ -23,6 +23,7 @@ import { BUDGET_KEYS, type Budget, type World } from '../../model/explore/world.
 import { collisionProbability } from '../../model/explore/fingerprint.ts';
 import { simulate } from '../../model/explore/simulate.ts';
 import type { Io } from './io.ts';
+import { runTransactionsExplore } from './explore-transactions.ts';
 import type { Command } from './main.ts';
 
 const BOUND_FLAGS: Readonly<Record<string, keyof Omit<ReplicationBounds, 'budget' | 'idempotence'>>> = {
@@ -89,7 +90,7 @@ export function parseExploreArgs(args: readonly string[]): ExploreArgs {
     const value = args[++i];
     if (value === undefined) throw new InputError(`${flag} needs a value (${USAGE.split('\n')[0]})`);
     if (flag === '--model') {
-      if (value !== 'replication') throw new InputError(`--model: unknown model '${value}' (known: replication; transactions is not built yet, see spec/explorer.md)`);
+      if (value !== 'replication') throw new InputError(`--model: unknown model '${value}' (known: replication, transactions)`);
       o.model = value;
     } else if (flag === '--variant') o.variant = parseVariant(value);
     else if (flag === '--max-states') o.maxStates = integer(flag, value, 1);
@@ -216,6 +217,8 @@ function runReplay(file: string, io: Io): number {
 
 export const command: Command = {
   async run(args: string[], io: Io): Promise<number> {
+    // --model transactions: its own flags and runner (src/cli/explore-transactions.ts).
+    if (args.includes('--model') && args[args.indexOf('--model') + 1] === 'transactions') return runTransactionsExplore(args, io);
     if (args.includes('--help')) {
       io.out(USAGE);
       return 0;

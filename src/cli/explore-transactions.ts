@@ -1,0 +1,220 @@
+/**
+ * `kafka-oracle explore --model transactions [--variant V] [--transaction-version 1|2] [bounds...] [--json] [--trace FILE]`
+ * `kafka-oracle explore --model transactions --replay FILE`
+ *
+ * Breadth-first exploration of the transactions model (model/explore/models/transactions.ts:
+ * one coordinator, two partitions, two incarnations of one transactional producer). Same
+ * output as the replication model (src/cli/explore.ts): progress, totals, the `sometimes`
+ * properties reached, the shortest counterexample as numbered steps; `--json` answers with
+ * `{model, variant, transactionVersion, bounds, distinctStates, transitions, depth, seconds,
+ * statesPerSecond, exhaustive, reached, violation?}`; `--trace FILE` writes the
+ * counterexample, which `--replay FILE` re-runs through the same step functions, judging
+ * every state again. Exit status: 0 no violation, 1 a violation, 2 bad input.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { InputError } from '../core/assert.ts';
+import { VARIANTS, type Variant } from '../protocol/config.ts';
+import { type ExploreResult, explore } from '../../model/explore/bfs.ts';
+import { collisionProbability } from '../../model/explore/fingerprint.ts';
+import { DEFAULT_TRANSACTIONS_BOUNDS, TRANSACTIONS_VARIANTS, type TransactionsBounds, type TransactionsProtocol, transactionsModel } from '../../model/explore/models/transactions.ts';
+import type { TxnAction } from '../../model/explore/txn/actions.ts';
+import { TXN_BUDGET_KEYS, type TxnBudget, type TxnWorld } from '../../model/explore/txn/world.ts';
+import type { Io } from './io.ts';
+
+const BOUND_FLAGS: Readonly<Record<string, { key: keyof Omit<TransactionsBounds, 'budget'>; min: number; max: number }>> = {
+  '--transactions': { key: 'transactions', min: 0, max: 100 },
+  '--records': { key: 'records', min: 1, max: 100 },
+  '--incarnations': { key: 'incarnations', min: 1, max: 2 },
+  '--partitions': { key: 'partitions', min: 1, max: 2 },
+  '--retries': { key: 'retries', min: 0, max: 1000 },
+};
+
+const BUDGET_FLAGS: Readonly<Record<string, keyof TxnBudget>> = {
+  '--drops': 'drops',
+  '--duplicates': 'duplicates',
+  '--reorders': 'reorders',
+  '--timeouts': 'timeouts',
+  '--failovers': 'failovers',
+};
+
+export const TRANSACTIONS_USAGE = [
+  'usage: kafka-oracle explore --model transactions [--variant none|no-zombie-fencing|no-partition-verification] [--transaction-version 1|2] [--json] [--max-states N] [--trace FILE]',
+  `       bounds: ${[...Object.keys(BOUND_FLAGS), ...Object.keys(BUDGET_FLAGS)].map((f) => `${f} N`).join(' ')}`,
+  '       kafka-oracle explore --model transactions --replay FILE',
+].join('\n');
+
+export interface TransactionsArgs {
+  protocol: TransactionsProtocol;
+  bounds: TransactionsBounds;
+  json: boolean;
+  maxStates: number | undefined;
+  trace: string | undefined;
+  replay: string | undefined;
+}
+
+function integer(flag: string, value: string, min: number, max: number): number {
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw new InputError(`${flag} must be an integer from ${min} to ${max}, not '${value}'`);
+  return Number(value);
+}
+
+function parseVariant(value: string): Variant | null {
+  if (value === 'none') return null;
+  const found = VARIANTS.find((v) => v === value);
+  if (found === undefined || !TRANSACTIONS_VARIANTS.includes(found)) {
+    throw new InputError(`--variant: unknown variant '${value}' for the transactions model (known: none, ${TRANSACTIONS_VARIANTS.filter((v) => v !== null).join(', ')})`);
+  }
+  return found;
+}
+
+export function parseTransactionsArgs(args: readonly string[]): TransactionsArgs {
+  const o: TransactionsArgs = { protocol: { variant: null, transactionVersion: 2 }, bounds: DEFAULT_TRANSACTIONS_BOUNDS, json: false, maxStates: undefined, trace: undefined, replay: undefined };
+  for (let i = 0; i < args.length; i++) {
+    const flag = args[i] as string;
+    if (flag === '--json') {
+      o.json = true;
+      continue;
+    }
+    const value = args[++i];
+    if (value === undefined) throw new InputError(`${flag} needs a value (${TRANSACTIONS_USAGE.split('\n')[0]})`);
+    const bound = BOUND_FLAGS[flag];
+    const fault = BUDGET_FLAGS[flag];
+    if (flag === '--model') {
+      if (value !== 'transactions') throw new InputError(`--model: expected 'transactions', not '${value}'`);
+    } else if (flag === '--variant') o.protocol = { ...o.protocol, variant: parseVariant(value) };
+    else if (flag === '--transaction-version') o.protocol = { ...o.protocol, transactionVersion: integer(flag, value, 1, 2) as 1 | 2 };
+    else if (flag === '--max-states') o.maxStates = integer(flag, value, 1, Number.MAX_SAFE_INTEGER);
+    else if (flag === '--trace') o.trace = value;
+    else if (flag === '--replay') o.replay = value;
+    else if (bound !== undefined) o.bounds = { ...o.bounds, [bound.key]: integer(flag, value, bound.min, bound.max) };
+    else if (fault !== undefined) o.bounds = { ...o.bounds, budget: { ...o.bounds.budget, [fault]: integer(flag, value, 0, 1000) } };
+    else throw new InputError(`unknown option '${flag}' for --model transactions (${TRANSACTIONS_USAGE.split('\n')[0]})`);
+  }
+  return o;
+}
+
+export function transactionsJson(o: TransactionsArgs, result: ExploreResult<TxnWorld, TxnAction>): Record<string, unknown> {
+  const { budget, ...rest } = o.bounds;
+  return {
+    model: 'transactions',
+    variant: o.protocol.variant ?? 'none',
+    transactionVersion: o.protocol.transactionVersion,
+    bounds: { ...rest, ...Object.fromEntries(TXN_BUDGET_KEYS.map((k) => [k, budget[k]])) },
+    distinctStates: result.distinctStates,
+    transitions: result.transitions,
+    depth: result.depth,
+    seconds: Math.round(result.seconds * 1000) / 1000,
+    statesPerSecond: Math.round(result.distinctStates / Math.max(result.seconds, 1e-6)),
+    exhaustive: result.exhaustive,
+    reached: Object.fromEntries([...result.reached].map(([name, r]) => [name, r.depth])),
+    ...(result.violation === undefined ? {} : { violation: { invariant: result.violation.invariant, witness: result.violation.witness, steps: result.violation.steps.map((s) => s.text) } }),
+  };
+}
+
+export interface TransactionsTraceFile {
+  readonly model: 'transactions';
+  readonly variant: Variant | null;
+  readonly transactionVersion: 1 | 2;
+  readonly bounds: TransactionsBounds;
+  readonly invariant: string;
+  readonly steps: readonly { readonly action: TxnAction; readonly text: string }[];
+}
+
+function describeBounds(o: TransactionsArgs): string {
+  const b = o.bounds;
+  return `transaction.version ${o.protocol.transactionVersion}, ${b.incarnations} incarnations, ${b.partitions} partitions, ${b.transactions} transactions of ≤ ${b.records} records each, retries ${b.retries}; faults: ${TXN_BUDGET_KEYS.map((k) => `${k} ${b.budget[k]}`).join(', ')}`;
+}
+
+function runExplore(o: TransactionsArgs, io: Io): number {
+  const model = transactionsModel(o.bounds, o.protocol);
+  if (!o.json) io.out(`explore transactions | variant ${o.protocol.variant ?? 'none'} | ${describeBounds(o)}`);
+  const result = explore(model, {
+    ...(o.maxStates === undefined ? {} : { maxStates: o.maxStates }),
+    now: () => performance.now(),
+    progressEvery: 50_000,
+    onProgress: (p) => {
+      if (o.json) return;
+      const line = `  ${p.distinctStates} states, depth ${p.depth}, queue ${p.queue}, ${Math.round(p.statesPerSecond)} states/s`;
+      if (io.isTty) io.status(line);
+      else io.out(line);
+    },
+  });
+  if (io.isTty) io.status('');
+  const v = result.violation;
+  if (o.trace !== undefined && v !== undefined) {
+    const file: TransactionsTraceFile = { model: 'transactions', variant: o.protocol.variant, transactionVersion: o.protocol.transactionVersion, bounds: o.bounds, invariant: v.invariant, steps: v.steps.map((s) => ({ action: s.action, text: s.text })) };
+    writeFileSync(o.trace, JSON.stringify(file, null, 1));
+  }
+  if (o.json) io.out(JSON.stringify(transactionsJson(o, result)));
+  else printHuman(io, result);
+  return v === undefined ? 0 : 1;
+}
+
+function printHuman(io: Io, r: ExploreResult<TxnWorld, TxnAction>): void {
+  io.out(`${r.exhaustive ? 'exhaustive' : 'stopped'}: ${r.distinctStates} distinct states, ${r.transitions} transitions, depth ${r.depth}, ${r.seconds.toFixed(1)} s, ${Math.round(r.distinctStates / Math.max(r.seconds, 1e-6))} states/s (fingerprint collision bound ${collisionProbability(r.distinctStates).toExponential(1)})`);
+  io.out(`sometimes reached: ${[...r.reached].map(([name, x]) => `${name} (depth ${x.depth})`).join(', ') || 'none'}`);
+  if (r.violation === undefined) {
+    io.out('no invariant violated');
+    return;
+  }
+  io.out(`VIOLATED ${r.violation.invariant}: ${r.violation.witness}`);
+  io.out(`shortest trace (${r.violation.steps.length} steps):`);
+  r.violation.steps.forEach((s, i) => io.out(`  ${String(i + 1).padStart(2)}. ${s.text}`));
+}
+
+function readTrace(file: string): TransactionsTraceFile {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new InputError(`${file}: not a readable JSON trace (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`);
+  }
+  const t = data as Partial<TransactionsTraceFile> | null;
+  if (t === null || typeof t !== 'object') throw new InputError(`${file}: a trace is a JSON object`);
+  if (t.model !== 'transactions') throw new InputError(`${file}: model must be 'transactions', not ${JSON.stringify(t.model)}`);
+  if (t.variant !== null && !TRANSACTIONS_VARIANTS.includes(t.variant as Variant)) throw new InputError(`${file}: unknown variant ${JSON.stringify(t.variant)}`);
+  if (t.transactionVersion !== 1 && t.transactionVersion !== 2) throw new InputError(`${file}: transactionVersion must be 1 or 2`);
+  if (typeof t.bounds !== 'object' || t.bounds === null) throw new InputError(`${file}: bounds missing`);
+  if (!Array.isArray(t.steps)) throw new InputError(`${file}: steps must be an array`);
+  return t as TransactionsTraceFile;
+}
+
+function same(a: TxnAction, b: TxnAction): boolean {
+  return JSON.stringify(a, Object.keys(a).sort()) === JSON.stringify(b, Object.keys(b).sort());
+}
+
+/** Re-run a trace file: each step must be enabled where it is taken; every state is judged. */
+export function replayTransactions(file: string, io: Io): number {
+  const trace = readTrace(file);
+  const bounds: TransactionsBounds = { ...DEFAULT_TRANSACTIONS_BOUNDS, ...trace.bounds, budget: { ...DEFAULT_TRANSACTIONS_BOUNDS.budget, ...trace.bounds.budget } };
+  const model = transactionsModel(bounds, { variant: trace.variant, transactionVersion: trace.transactionVersion });
+  io.out(`replay ${file}: transactions | variant ${trace.variant ?? 'none'} | transaction.version ${trace.transactionVersion} | ${trace.steps.length} steps`);
+  let world = model.initial;
+  let violated = false;
+  trace.steps.forEach((step, i) => {
+    const enabled = model.actions(world).find((a) => same(a, step.action));
+    if (enabled === undefined) throw new InputError(`${file}: step ${i + 1} (${step.text}) is not enabled in the replayed state`);
+    const text = model.describe(enabled, world);
+    const next = model.next(world, enabled);
+    if (next === null) throw new InputError(`${file}: step ${i + 1} (${text}) leaves the bounds`);
+    world = next;
+    io.out(`  ${String(i + 1).padStart(2)}. ${text}`);
+    const found = model.check(world);
+    if (found !== undefined && !violated) {
+      violated = true;
+      io.out(`      VIOLATED ${found.invariant}: ${found.witness}`);
+    }
+  });
+  if (!violated) io.out('the violation does not reproduce: every invariant held');
+  return violated ? 1 : 0;
+}
+
+/** The `explore --model transactions ...` entry (src/cli/explore.ts dispatches here). */
+export function runTransactionsExplore(args: readonly string[], io: Io): number {
+  if (args.includes('--help')) {
+    io.out(TRANSACTIONS_USAGE);
+    return 0;
+  }
+  const o = parseTransactionsArgs(args);
+  if (o.replay !== undefined) return replayTransactions(o.replay, io);
+  return runExplore(o, io);
+}
