@@ -18,6 +18,7 @@ import { type ExploreResult, explore } from '../../model/explore/bfs.ts';
 import { collisionProbability } from '../../model/explore/fingerprint.ts';
 import { DEFAULT_TRANSACTIONS_BOUNDS, TRANSACTIONS_VARIANTS, type TransactionsBounds, type TransactionsProtocol, transactionsModel } from '../../model/explore/models/transactions.ts';
 import type { TxnAction } from '../../model/explore/txn/actions.ts';
+import { TXN_INVARIANTS } from '../../model/explore/txn/judge.ts';
 import { TXN_BUDGET_KEYS, type TxnBudget, type TxnWorld } from '../../model/explore/txn/world.ts';
 import type { Io } from './io.ts';
 
@@ -38,7 +39,7 @@ const BUDGET_FLAGS: Readonly<Record<string, keyof TxnBudget>> = {
 };
 
 export const TRANSACTIONS_USAGE = [
-  'usage: kafka-oracle explore --model transactions [--variant none|no-zombie-fencing|no-partition-verification] [--transaction-version 1|2] [--json] [--max-states N] [--trace FILE]',
+  'usage: kafka-oracle explore --model transactions [--variant none|no-zombie-fencing|no-partition-verification] [--transaction-version 1|2] [--invariants A,B] [--json] [--max-states N] [--trace FILE]',
   `       bounds: ${[...Object.keys(BOUND_FLAGS), ...Object.keys(BUDGET_FLAGS)].map((f) => `${f} N`).join(' ')}`,
   '       kafka-oracle explore --model transactions --replay FILE',
 ].join('\n');
@@ -50,6 +51,8 @@ export interface TransactionsArgs {
   maxStates: number | undefined;
   trace: string | undefined;
   replay: string | undefined;
+  /** Judge only these invariants (default: all of TXN_INVARIANTS). */
+  invariants: readonly string[];
 }
 
 function integer(flag: string, value: string, min: number, max: number): number {
@@ -66,8 +69,15 @@ function parseVariant(value: string): Variant | null {
   return found;
 }
 
+function parseInvariants(value: string): string[] {
+  const names = value.split(',').filter((n) => n !== '');
+  const unknown = names.filter((n) => !TXN_INVARIANTS.includes(n));
+  if (names.length === 0 || unknown.length > 0) throw new InputError(`--invariants: unknown invariant '${unknown[0] ?? value}' (known: ${TXN_INVARIANTS.join(', ')})`);
+  return names;
+}
+
 export function parseTransactionsArgs(args: readonly string[]): TransactionsArgs {
-  const o: TransactionsArgs = { protocol: { variant: null, transactionVersion: 2 }, bounds: DEFAULT_TRANSACTIONS_BOUNDS, json: false, maxStates: undefined, trace: undefined, replay: undefined };
+  const o: TransactionsArgs = { protocol: { variant: null, transactionVersion: 2 }, bounds: DEFAULT_TRANSACTIONS_BOUNDS, json: false, maxStates: undefined, trace: undefined, replay: undefined, invariants: TXN_INVARIANTS };
   for (let i = 0; i < args.length; i++) {
     const flag = args[i] as string;
     if (flag === '--json') {
@@ -85,6 +95,7 @@ export function parseTransactionsArgs(args: readonly string[]): TransactionsArgs
     else if (flag === '--max-states') o.maxStates = integer(flag, value, 1, Number.MAX_SAFE_INTEGER);
     else if (flag === '--trace') o.trace = value;
     else if (flag === '--replay') o.replay = value;
+    else if (flag === '--invariants') o.invariants = parseInvariants(value);
     else if (bound !== undefined) o.bounds = { ...o.bounds, [bound.key]: integer(flag, value, bound.min, bound.max) };
     else if (fault !== undefined) o.bounds = { ...o.bounds, budget: { ...o.bounds.budget, [fault]: integer(flag, value, 0, 1000) } };
     else throw new InputError(`unknown option '${flag}' for --model transactions (${TRANSACTIONS_USAGE.split('\n')[0]})`);
@@ -98,6 +109,7 @@ export function transactionsJson(o: TransactionsArgs, result: ExploreResult<TxnW
     model: 'transactions',
     variant: o.protocol.variant ?? 'none',
     transactionVersion: o.protocol.transactionVersion,
+    ...(o.invariants === TXN_INVARIANTS ? {} : { invariants: o.invariants }),
     bounds: { ...rest, ...Object.fromEntries(TXN_BUDGET_KEYS.map((k) => [k, budget[k]])) },
     distinctStates: result.distinctStates,
     transitions: result.transitions,
@@ -125,8 +137,8 @@ function describeBounds(o: TransactionsArgs): string {
 }
 
 function runExplore(o: TransactionsArgs, io: Io): number {
-  const model = transactionsModel(o.bounds, o.protocol);
-  if (!o.json) io.out(`explore transactions | variant ${o.protocol.variant ?? 'none'} | ${describeBounds(o)}`);
+  const model = transactionsModel(o.bounds, o.protocol, o.invariants);
+  if (!o.json) io.out(`explore transactions | variant ${o.protocol.variant ?? 'none'} | ${describeBounds(o)}${o.invariants === TXN_INVARIANTS ? '' : ` | invariants ${o.invariants.join(', ')}`}`);
   const result = explore(model, {
     ...(o.maxStates === undefined ? {} : { maxStates: o.maxStates }),
     now: () => performance.now(),

@@ -72,6 +72,7 @@ describe('kafka-oracle explore --model transactions', () => {
     [['--partitions', 'x'], /--partitions must be an integer/],
     [['--replicas', '3'], /unknown option '--replicas' for --model transactions/],
     [['--timeouts'], /--timeouts needs a value/],
+    [['--invariants', 'no-duplicate'], /--invariants: unknown invariant 'no-duplicate' \(known: aborted-transaction-invisible, /],
   ])('bad flags are one-line input errors: %j', async (flags, message) => {
     const { status, stderr } = await run('--model', 'transactions', ...flags);
     expect(status).toBe(2);
@@ -95,5 +96,6 @@ describe('kafka-oracle explore --model transactions', () => {
     expect(o.protocol).toEqual({ variant: null, transactionVersion: 1 });
     expect(o.bounds).toMatchObject({ transactions: 2, records: 2, retries: 1, incarnations: 2, partitions: 2 });
     expect(o.bounds.budget).toEqual({ drops: 1, duplicates: 0, reorders: 0, timeouts: 0, failovers: 1 });
+    expect(parseTransactionsArgs(['--invariants', 'lso-monotonic,no-aborted-read']).invariants).toEqual(['lso-monotonic', 'no-aborted-read']);
   });
 });
