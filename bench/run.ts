@@ -11,6 +11,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   machines: async () => import('./machines.ts'),
   txn: async () => import('./txn.ts'),
   explore: async () => import('./explore.ts'),
+  'explore-txn': async () => import('./explore-txn.ts'),
   sim: async () => import('./sim.ts'),
   eos: async () => import('./eos.ts'),
 };
