@@ -155,7 +155,7 @@ export function transactionsModel(bounds: TransactionsBounds, protocol: Transact
       const events = derivedEvents(world, after);
       return events.length === 0 ? after : { ...after, events: [...after.events, ...events] };
     },
-    key: txnWorldKey,
+    key: (world) => txnWorldKey(world, world.used.failovers < bounds.budget.failovers),
     check: (world) => firstTxnViolation(world, invariants),
     reached: (world): Violation[] => world.events.map((name) => ({ invariant: name, witness: `reached at depth ${world.depth}` })),
     describe: describeTxnAction,

@@ -3,7 +3,7 @@
  * fields, correlation ids renamed by rank per issuer, timestamps fresh/old, deadlines
  * waiting/reached): the coordinator, partition and producer contexts and state values, the
  * coordinator epoch, the last `__transaction_state` record per transactional id (all a
- * reload reads), the messages in flight by link in FIFO order, the pending timers, the
+ * reload reads; only while a failover is left in the budget), the messages in flight by link in FIFO order, the pending timers, the
  * faults spent and the ghost state. Left out: the producers' absolute clocks, the depth,
  * the step's events, `config` (constant) and the producers' `findCursor` (used modulo the
  * bootstrap list, which has one broker).
@@ -41,10 +41,14 @@ function put(value: object, scope: Scope, issuer: string, fixed: boolean, out: s
   out.push(';');
 }
 
-export function txnWorldKey(world: TxnWorld): string {
+/**
+ * `withLog`: whether the `__transaction_state` log is part of the key. Only a coordinator
+ * failover reads it; while no failover is left in the budget it cannot tell two states apart.
+ */
+export function txnWorldKey(world: TxnWorld, withLog = true): string {
   const out: string[] = [];
   const slots: Slot[] = [];
-  out.push(`C${world.coordinatorEpoch}`, JSON.stringify(world.coordinator.value), cached(world.txnLog, txnLogKey), '|');
+  out.push(`C${world.coordinatorEpoch}`, JSON.stringify(world.coordinator.value), withLog ? cached(world.txnLog, txnLogKey) : '', '|');
   put(world.coordinator.context as object, { owner: COORDINATOR_NODE, clock: 0 }, COORDINATOR_NODE, false, out, slots);
   world.partitions.forEach((s, p) => put(s.context as object, { owner: partitionNode(p), clock: 0 }, partitionNode(p), false, out, slots));
   world.producers.forEach((s, i) => {

@@ -143,7 +143,7 @@ const IMMEDIATE = new Set(['Metadata', 'FindCoordinator']);
 export class TxnDraft {
   coordinator: Snapshot;
   coordinatorEpoch: number;
-  txnLog: LogBatch[];
+  txnLog: readonly LogBatch[];
   partitions: Snapshot[];
   producers: Snapshot[];
   clocks: number[];
@@ -162,7 +162,7 @@ export class TxnDraft {
   ) {
     this.coordinator = base.coordinator;
     this.coordinatorEpoch = base.coordinatorEpoch;
-    this.txnLog = [...base.txnLog];
+    this.txnLog = base.txnLog;
     this.partitions = [...base.partitions];
     this.producers = [...base.producers];
     this.clocks = [...base.clocks];
@@ -252,7 +252,7 @@ export class TxnDraft {
     const last = this.txnLog.at(-1);
     const baseOffset = last === undefined ? 0 : last.lastOffset + 1;
     const placed: LogBatch = { ...batch, baseOffset, lastOffset: baseOffset + batch.records.length - 1, partitionLeaderEpoch: this.coordinatorEpoch };
-    this.txnLog.push(placed);
+    this.txnLog = [...this.txnLog, placed];
     const response = { type: 'ProduceResponse' as const, from: COORDINATOR_NODE, correlationId, topic: TRANSACTION_STATE_TOPIC, partition: 0, errorCode: 'NONE' as const, baseOffset };
     this.after.push(() => this.deliver(COORDINATOR_NODE, { ...response, nowMs: 0 }));
   }
