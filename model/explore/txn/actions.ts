@@ -6,7 +6,8 @@
  *   initialized at boot), `send(p)` (beginTransaction when ready, then a send to partition
  *   p, ≤ `records` per transaction, ≤ `transactions` per incarnation), `commit`, `abort`
  *   (also after an abortable error).
- * - `deliver`: the head message of one link (FIFO per link, as over one TCP connection).
+ * - `deliver`: the head message of one link (world.ts `Link`: one direction of one TCP
+ *   connection, FIFO).
  * - `fire`: one pending timer. A backoff (TxnBackoff, RetryTimer, MetadataTimer, a marker
  *   retry) may fire at any time. A request timeout fires freely once neither its request
  *   nor its answer is in flight or held (the request or the answer was lost); while they
@@ -38,6 +39,7 @@ import {
   type TxnWorld,
   TOPIC,
   headOf,
+  isResponse,
   incarnationOfNode,
   linksOf,
   partitionNode,
@@ -48,7 +50,7 @@ export type TxnAction =
   | { readonly kind: 'init'; readonly incarnation: number }
   | { readonly kind: 'send'; readonly incarnation: number; readonly partition: number }
   | { readonly kind: 'commit' | 'abort'; readonly incarnation: number }
-  | { readonly kind: 'deliver'; readonly from: string; readonly to: string }
+  | { readonly kind: 'deliver'; readonly from: string; readonly to: string; readonly response: boolean }
   | { readonly kind: 'fire'; readonly node: string; readonly id: string }
   | { readonly kind: 'drop' | 'duplicate' | 'reorder'; readonly index: number }
   | { readonly kind: 'failover' };
@@ -90,12 +92,12 @@ function begun(world: TxnWorld, incarnation: number): number {
 export function enabledTxnActions(world: TxnWorld, limits: TxnLimits): TxnAction[] {
   const actions: TxnAction[] = [];
   for (let i = 0; i < limits.incarnations; i++) applicationActions(world, limits, i, actions);
-  for (const { from, to } of linksOf(world.network)) actions.push({ kind: 'deliver', from, to });
+  for (const link of linksOf(world.network)) actions.push({ kind: 'deliver', ...link });
   for (const t of world.timers) if (timerKind(world, t) === 'free' || within(world, limits.budget, 'timeouts')) actions.push({ kind: 'fire', node: t.node, id: t.id });
   world.network.forEach((e, i) => {
     if (within(world, limits.budget, 'drops')) actions.push({ kind: 'drop', index: i });
     if (within(world, limits.budget, 'duplicates')) actions.push({ kind: 'duplicate', index: i });
-    if (within(world, limits.budget, 'reorders') && headOf(world.network, e.from, e.to) !== i) actions.push({ kind: 'reorder', index: i });
+    if (within(world, limits.budget, 'reorders') && headOf(world.network, { from: e.from, to: e.to, response: isResponse(e) }) !== i) actions.push({ kind: 'reorder', index: i });
   });
   if (within(world, limits.budget, 'failovers')) actions.push({ kind: 'failover' });
   return actions;
@@ -166,7 +168,7 @@ export function applyTxnAction(draft: TxnDraft, action: TxnAction, host: TxnHost
     case 'abort':
       return endTransaction(draft, action.incarnation, action.kind);
     case 'deliver':
-      return deliverAt(draft, headOf(draft.network, action.from, action.to));
+      return deliverAt(draft, headOf(draft.network, action));
     case 'reorder':
       draft.spend('reorders');
       return deliverAt(draft, action.index);
@@ -286,7 +288,7 @@ export function describeTxnAction(action: TxnAction, world?: TxnWorld): string {
     case 'abort':
       return `${producerNode(action.incarnation)}: abortTransaction`;
     case 'deliver':
-      return `deliver ${world === undefined ? `${action.from}→${action.to}` : describeEnvelope(world.network[headOf(world.network, action.from, action.to)])}`;
+      return `deliver ${world === undefined ? `${action.from}→${action.to}` : describeEnvelope(world.network[headOf(world.network, action)])}`;
     case 'fire': {
       const t = world?.timers.find((x) => x.node === action.node && x.id === action.id);
       return `fire ${action.node} ${action.id}${t !== undefined && world !== undefined && timerKind(world, t) === 'racing' ? ' (racing its answer)' : ''}`;

@@ -10,7 +10,7 @@
  */
 import type { LogBatch } from '../../../src/protocol/log.ts';
 import { type EncodeOptions, type Scope, type Slot, appendPart, encodePart, fillSlots, messageIssuer } from '../canonical.ts';
-import { COORDINATOR_NODE, TXN_BUDGET_KEYS, type TxnGhost, type TxnWorld, linksOf, partitionNode, producerNode } from './world.ts';
+import { COORDINATOR_NODE, TXN_BUDGET_KEYS, type TxnGhost, type TxnWorld, linksOf, onLink, partitionNode, producerNode } from './world.ts';
 
 const OPTIONS: EncodeOptions = { skip: new Set(['config', 'findCursor']), cursorModulus: 1 };
 
@@ -55,9 +55,9 @@ export function txnWorldKey(world: TxnWorld, withLog = true): string {
     out.push(JSON.stringify(s.value));
     put(s.context as object, { owner: producerNode(i), clock: world.clocks[i] as number }, producerNode(i), false, out, slots);
   });
-  for (const { from, to } of linksOf(world.network)) {
-    out.push('@', from, '>', to);
-    for (const e of world.network) if (e.from === from && e.to === to) put(e.message, { owner: to, clock: 0 }, messageIssuer(from, to, e.message.type), true, out, slots);
+  for (const link of linksOf(world.network)) {
+    out.push('@', link.from, '>', link.to, link.response ? '<' : '');
+    for (const e of world.network) if (onLink(e, link)) put(e.message, { owner: link.to, clock: 0 }, messageIssuer(link.from, link.to, e.message.type), true, out, slots);
   }
   for (const t of world.timers) {
     out.push('T', t.node, t.id.replace(/\/\d+$/, ''));

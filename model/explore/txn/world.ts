@@ -4,7 +4,7 @@
  * one leader: the replica machine, which hosts the partition side of transactions,
  * txn-partition.ts), two incarnations of the transactional producer (the same
  * transactional.id: the second one's InitProducerId fences the first, the zombie), the
- * in-flight messages (per-link FIFO), the pending timers, the producers' clocks, the
+ * in-flight messages (FIFO per direction of a connection, `Link`), the pending timers, the producers' clocks, the
  * faults spent and the ghost state the invariants need.
  *
  * Hosting follows src/machines/effects.ts as the simulator's exactly-once world
@@ -340,17 +340,38 @@ export function compareTxnTimers(a: PendingTimer, b: PendingTimer): number {
   return Number(x[2] || -1) - Number(y[2] || -1);
 }
 
-/** Index of the first message on the link from → to (its head), or -1. */
-export function headOf(network: readonly Envelope[], from: string, to: string): number {
-  return network.findIndex((e) => e.from === from && e.to === to);
+/**
+ * A link is one direction of one connection: Kafka's requests from A to B and B's responses
+ * travel over the connection A opened, in order; B's own requests to A travel over another
+ * connection. So the messages from A to B form two FIFO links, the requests and the responses
+ * (e.g. the coordinator's WriteTxnMarkers and its answers to a leader's verification).
+ */
+export interface Link {
+  readonly from: string;
+  readonly to: string;
+  readonly response: boolean;
+}
+
+export function isResponse(e: Envelope): boolean {
+  return e.message.type.endsWith('Response');
+}
+
+/** Index of the first message on `link` (its head), or -1. */
+export function headOf(network: readonly Envelope[], link: Link): number {
+  return network.findIndex((e) => e.from === link.from && e.to === link.to && isResponse(e) === link.response);
+}
+
+export function onLink(e: Envelope, link: Link): boolean {
+  return e.from === link.from && e.to === link.to && isResponse(e) === link.response;
 }
 
 /** The links with messages, in canonical order. */
-export function linksOf(network: readonly Envelope[]): { from: string; to: string }[] {
-  const seen = new Map<string, { from: string; to: string }>();
+export function linksOf(network: readonly Envelope[]): Link[] {
+  const seen = new Map<string, Link>();
   for (const e of network) {
-    const key = `${e.from}>${e.to}`;
-    if (!seen.has(key)) seen.set(key, { from: e.from, to: e.to });
+    const response = isResponse(e);
+    const key = `${e.from}>${e.to}${response ? '<' : ''}`;
+    if (!seen.has(key)) seen.set(key, { from: e.from, to: e.to, response });
   }
   return [...seen.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, l]) => l);
 }

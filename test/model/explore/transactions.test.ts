@@ -7,9 +7,13 @@
  *
  * - today's protocol (transaction.version=2) holds; `no-zombie-fencing` is caught
  *   (zombie-write-invisible, 13 steps);
- * - transaction.version=1 is caught with KIP-890 part 1 on (aborted-transaction-invisible,
- *   21 steps: a timed-out Produce of an aborted transaction lands in the next one, which
- *   verification cannot tell apart since the partition is in it at the same epoch);
+ * - transaction.version=1 is caught with KIP-890 part 1 on. Its shortest counterexample
+ *   (13 steps, no-hanging-transaction) is a verification answer overtaken by the ABORT
+ *   marker: the replica machine does not drop a pending verification when a marker is
+ *   written, as Kafka's VerificationGuard does (reported to the machines' owner; this pin
+ *   flips when that is fixed). Judged on aborted-transaction-invisible alone, KIP-890's
+ *   late-message case (21 steps): a timed-out Produce of an aborted transaction lands after
+ *   its ABORT marker and the next transaction (same epoch under TV1) commits it;
  * - `no-partition-verification` under TV1 is caught by a hanging transaction (11 steps),
  *   and is masked under TV2 (the epoch bump rejects the late Produce anyway).
  */
@@ -25,21 +29,21 @@ function bounds(change: Partial<Omit<TransactionsBounds, 'budget'>>, budget: Par
 /** One incarnation, one partition, two transactions, one racing timeout: the KIP-890 late-message configuration. */
 const LATE = bounds({ incarnations: 1, partitions: 1, transactions: 2 }, { timeouts: 1 });
 
-function run(b: TransactionsBounds, protocol: TransactionsProtocol = TODAY) {
-  return explore(transactionsModel(b, protocol));
+function run(b: TransactionsBounds, protocol: TransactionsProtocol = TODAY, invariants?: readonly string[]) {
+  return explore(transactionsModel(b, protocol, invariants));
 }
 
 describe('transactions model: today\'s protocol holds, exhaustively', () => {
-  it('default bounds (two incarnations, two partitions, one one-record transaction each): 11,258 states; a zombie was fenced, transactions committed and aborted', () => {
+  it('default bounds (two incarnations, two partitions, one one-record transaction each): 12,274 states; a zombie was fenced, transactions committed and aborted', () => {
     const r = run(DEFAULT_TRANSACTIONS_BOUNDS);
-    expect(r).toMatchObject({ distinctStates: 11258, exhaustive: true, depth: 30 });
+    expect(r).toMatchObject({ distinctStates: 12274, exhaustive: true, depth: 30 });
     expect(r.violation).toBeUndefined();
     for (const name of ['zombie-fenced', 'transaction-committed', 'transaction-aborted', 'abort-marker-over-data']) expect(r.reached.has(name), name).toBe(true);
   }, 60_000);
 
-  it('a timed-out Produce arriving after its transaction ended (TV2): 3,944 states, rejected; the late message did arrive after the marker', () => {
+  it('a timed-out Produce arriving after its transaction ended (TV2): 4,337 states, rejected; the late message did arrive after the marker', () => {
     const r = run(LATE);
-    expect(r).toMatchObject({ distinctStates: 3944, exhaustive: true, depth: 29 });
+    expect(r).toMatchObject({ distinctStates: 4337, exhaustive: true, depth: 29 });
     expect(r.violation).toBeUndefined();
     expect(r.reached.has('late-produce-after-marker')).toBe(true);
     expect(r.reached.has('timeout-raced-answer')).toBe(true);
@@ -56,29 +60,45 @@ describe('transactions model: each fix switched off is caught', () => {
     expect(texts.at(-1)).toMatch(/WriteTxnMarkers output-0 COMMIT/);
   });
 
-  it('transaction.version=1 (pre KIP-890 part 2): the aborted transaction\'s late Produce lands in the next transaction and is committed (21 steps)', () => {
+  it('transaction.version=1: a verification answer overtaken by the ABORT marker lets the late Produce open a hanging transaction (13 steps; a machine deviation from Kafka\'s VerificationGuard)', () => {
     const r = run(LATE, { variant: null, transactionVersion: 1 });
+    expect(r.violation?.invariant).toBe('no-hanging-transaction');
+    const texts = r.violation?.steps.map((s) => s.text) ?? [];
+    expect(texts).toHaveLength(13);
+    const ask = texts.findIndex((t) => t.includes('AddPartitionsToTxn (verifyOnly)'));
+    const marker = texts.findIndex((t) => t.includes('WriteTxnMarkers output-0 ABORT'));
+    const yes = texts.findIndex((t) => t.includes('broker-0→broker-1 AddPartitionsToTxnResponse NONE'));
+    expect(ask).toBeLessThan(marker);
+    expect(marker).toBeLessThan(yes);
+    expect(texts.at(-1)).toBe('deliver broker-1→producer-a ProduceResponse output-0 NONE @1');
+  });
+
+  it('transaction.version=1, judged on aborted-transaction-invisible: the aborted transaction\'s late Produce lands after its ABORT marker and the next transaction commits it (21 steps)', () => {
+    const r = run(LATE, { variant: null, transactionVersion: 1 }, ['aborted-transaction-invisible']);
     expect(r.violation?.invariant).toBe('aborted-transaction-invisible');
     expect(r.violation?.witness).toBe('read_committed returns a0.0 at output-0@1, of a transaction producer-a was told aborted');
     const texts = r.violation?.steps.map((s) => s.text) ?? [];
     expect(texts).toHaveLength(21);
     const abortMarker = texts.findIndex((t) => t.includes('WriteTxnMarkers output-0 ABORT'));
-    const late = texts.findIndex((t) => t.includes('Produce output-0 [a0.0]'));
+    const landed = texts.indexOf('deliver broker-1→producer-a ProduceResponse output-0 NONE @1');
     expect(abortMarker).toBeGreaterThan(0);
-    expect(late).toBeGreaterThan(abortMarker);
-    expect(texts[late + 1]).toContain('(verifyOnly)'); // KIP-890 part 1 asks, and the coordinator says yes
+    expect(landed).toBeGreaterThan(abortMarker);
+    expect(texts.at(-1)).toMatch(/WriteTxnMarkers output-0 COMMIT pid 1000000 epoch 0/);
   });
 
-  it('no-partition-verification under TV1: the late Produce opens a hanging transaction (11 steps); with verification on it is refused (397 states, holds)', () => {
+  it('no-partition-verification under TV1: the late Produce itself opens a hanging transaction (11 steps)', () => {
     const one = bounds({ incarnations: 1, partitions: 1, transactions: 1 }, { timeouts: 1 });
     const off = run(one, { variant: 'no-partition-verification', transactionVersion: 1 });
     expect(off.violation?.invariant).toBe('no-hanging-transaction');
     expect(off.violation?.steps).toHaveLength(11);
-    const on = run(one, { variant: null, transactionVersion: 1 });
-    expect(on).toMatchObject({ distinctStates: 397, exhaustive: true });
-    expect(on.violation).toBeUndefined();
-    expect(on.reached.has('late-produce-after-marker')).toBe(true);
+    expect(off.violation?.steps.some((s) => s.text.includes('(verifyOnly)'))).toBe(false);
   });
+
+  it('transaction.version=1 without faults holds (11,546 states): the late message needs a timeout racing its answer', () => {
+    const r = run(DEFAULT_TRANSACTIONS_BOUNDS, { variant: null, transactionVersion: 1 });
+    expect(r).toMatchObject({ distinctStates: 11546, exhaustive: true });
+    expect(r.violation).toBeUndefined();
+  }, 60_000);
 
   it('no-partition-verification under TV2 is masked by the epoch bump: 3,196 states, holds', () => {
     const r = run(LATE, { variant: 'no-partition-verification', transactionVersion: 2 });
