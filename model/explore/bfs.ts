@@ -165,7 +165,11 @@ export function explore<S, A>(model: ExploreModel<S, A>, options: ExploreOptions
 function rebuild<S, A>(model: ExploreModel<S, A>, links: Growable, id: number): { steps: TraceStep<A>[]; state: S } {
   const indices: number[] = [];
   for (let at = id; at > 0; at = links.parents[at] as number) indices.push(links.actions[at] as number);
-  indices.reverse();
+  return replayPath(model, indices.reverse());
+}
+
+/** Takes the actions numbered `indices` (in each state's `actions` order) from the initial state. */
+export function replayPath<S, A>(model: ExploreModel<S, A>, indices: readonly number[]): { steps: TraceStep<A>[]; state: S } {
   let state = model.initial;
   const steps: TraceStep<A>[] = [];
   for (const index of indices) {

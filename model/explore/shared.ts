@@ -1,0 +1,131 @@
+/**
+ * The memory the parallel explorer's threads share (SharedArrayBuffers): one visited set
+ * of fingerprints that every thread inserts into with compare-and-swap, the parent pointer
+ * and action index of every state (so any thread, and the main thread at the end, can
+ * rebuild the path to any state), a mailbox of state ids for rebalancing frontiers, and a
+ * control block (counters, a level barrier, the stop flag).
+ *
+ * The fingerprint table is open addressing over Int32 pairs (hi, lo). A thread claims an
+ * empty slot by a CAS on `hi`, then publishes `lo` (never 0: its low bit is forced on, so a
+ * fingerprint has 63 bits here); a thread that finds `hi` equal and `lo` still 0 waits for
+ * it. No slot is ever freed, so a probe sequence never changes under a reader.
+ */
+import { assert } from '../../src/core/assert.ts';
+import type { Fingerprint } from './fingerprint.ts';
+
+/** Control block slots. */
+export const NEXT_ID = 0;
+const BARRIER_COUNT = 1;
+const BARRIER_GEN = 2;
+/** 0 running, 1 a violation was found (VIOLATION_ID names it), 2 the state budget is spent. */
+export const STOP = 3;
+export const VIOLATION_ID = 4;
+export const MAILBOX_FILL = 5;
+export const MAILBOX_TAKEN = 6;
+/** Per worker w: the size of its next frontier at FRONTIER + w. */
+export const FRONTIER = 16;
+const CONTROL_SLOTS = 16 + 64;
+
+export interface SharedBuffers {
+  readonly table: SharedArrayBuffer;
+  readonly parents: SharedArrayBuffer;
+  readonly actions: SharedArrayBuffer;
+  readonly mailbox: SharedArrayBuffer;
+  readonly control: SharedArrayBuffer;
+}
+
+export function allocate(capacity: number): SharedBuffers {
+  let slots = 1;
+  while (slots < 2 * capacity) slots *= 2;
+  return {
+    table: new SharedArrayBuffer(8 * slots),
+    parents: new SharedArrayBuffer(4 * capacity),
+    actions: new SharedArrayBuffer(2 * capacity),
+    mailbox: new SharedArrayBuffer(4 * capacity),
+    control: new SharedArrayBuffer(4 * CONTROL_SLOTS),
+  };
+}
+
+/** Typed views over the shared buffers (one per thread). */
+export class Shared {
+  readonly table: Int32Array;
+  readonly parents: Int32Array;
+  readonly actions: Uint16Array;
+  readonly mailbox: Int32Array;
+  readonly control: Int32Array;
+  readonly capacity: number;
+  private readonly mask: number;
+
+  constructor(buffers: SharedBuffers) {
+    this.table = new Int32Array(buffers.table);
+    this.parents = new Int32Array(buffers.parents);
+    this.actions = new Uint16Array(buffers.actions);
+    this.mailbox = new Int32Array(buffers.mailbox);
+    this.control = new Int32Array(buffers.control);
+    this.capacity = this.parents.length;
+    this.mask = this.table.length / 2 - 1;
+  }
+
+  /** Inserts `fp`; true when this thread inserted it first. */
+  add(fp: Fingerprint): boolean {
+    const hi = fp.hi | 0;
+    const lo = (fp.lo | 1) | 0;
+    let slot = ((fp.lo ^ Math.imul(fp.hi, 0x9e3779b1)) & this.mask) >>> 0;
+    for (;;) {
+      const at = 2 * slot;
+      let seen = Atomics.load(this.table, at);
+      if (seen === 0) {
+        seen = Atomics.compareExchange(this.table, at, 0, hi === 0 ? 1 : hi);
+        if (seen === 0) {
+          Atomics.store(this.table, at + 1, lo);
+          return true;
+        }
+      }
+      if (seen === (hi === 0 ? 1 : hi)) {
+        let other = Atomics.load(this.table, at + 1);
+        while (other === 0) other = Atomics.load(this.table, at + 1);
+        if (other === lo) return false;
+      }
+      slot = (slot + 1) & this.mask;
+    }
+  }
+
+  /** Records how state `id` was reached. */
+  link(id: number, parent: number, action: number): void {
+    assert(action < 0x10000, 'at most 65535 actions per state');
+    this.parents[id] = parent;
+    this.actions[id] = action;
+  }
+
+  /** The action indices from the initial state to `id`. */
+  path(id: number): number[] {
+    const indices: number[] = [];
+    for (let at = id; at > 0; at = this.parents[at] as number) indices.push(this.actions[at] as number);
+    return indices.reverse();
+  }
+
+  /**
+   * Waits until all `workers` threads arrive; the last one to arrive runs `last` first
+   * (resetting per-level counters) and releases the others.
+   */
+  barrier(workers: number, last?: () => void): void {
+    const generation = Atomics.load(this.control, BARRIER_GEN);
+    if (Atomics.add(this.control, BARRIER_COUNT, 1) === workers - 1) {
+      last?.();
+      Atomics.store(this.control, BARRIER_COUNT, 0);
+      Atomics.add(this.control, BARRIER_GEN, 1);
+      Atomics.notify(this.control, BARRIER_GEN);
+      return;
+    }
+    while (Atomics.load(this.control, BARRIER_GEN) === generation) Atomics.wait(this.control, BARRIER_GEN, generation);
+  }
+
+  /** Sets the stop flag to `reason` unless it is already set; true when this call set it. */
+  stop(reason: 1 | 2): boolean {
+    return Atomics.compareExchange(this.control, STOP, 0, reason) === 0;
+  }
+
+  stopped(): number {
+    return Atomics.load(this.control, STOP);
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * The parallel explorer (worker threads over a shared visited set) explores the same
+ * states as the one-thread BFS: the same distinct-state count and depth when exhaustive,
+ * and a counterexample of the same (shortest) length for the same invariant.
+ */
+import { describe, expect, it } from 'vitest';
+import { explore } from '../../../model/explore/bfs.ts';
+import { DEFAULT_REPLICATION_BOUNDS, type ReplicationBounds, replicationModel } from '../../../model/explore/models/replication.ts';
+import { exploreParallel } from '../../../model/explore/parallel.ts';
+import { NO_FAULTS, type Budget } from '../../../model/explore/world.ts';
+
+function bounds(records: number, budget: Partial<Budget>, idempotence = true): ReplicationBounds {
+  return { ...DEFAULT_REPLICATION_BOUNDS, records, idempotence, budget: { ...NO_FAULTS, ...budget } };
+}
+
+describe('parallel exploration', () => {
+  it('two threads find exactly the states one thread finds (exhaustive)', async () => {
+    const b = bounds(1, { timeouts: 1, drops: 1, crashes: 1 });
+    const one = explore(replicationModel(b, null));
+    const two = await exploreParallel({ model: 'replication', bounds: b, variant: null }, 2, { progressEvery: 1000 });
+    expect(one.exhaustive).toBe(true);
+    expect(two).toMatchObject({ distinctStates: one.distinctStates, depth: one.depth, exhaustive: true });
+    expect(two.violation).toBeUndefined();
+    expect([...two.reached.keys()].sort()).toEqual([...one.reached.keys()].sort());
+  }, 60_000);
+
+  it('and a counterexample of the same length (enable.idempotence=false duplicates a retried write)', async () => {
+    const b = bounds(1, { timeouts: 1 }, false);
+    const one = explore(replicationModel(b, null));
+    const two = await exploreParallel({ model: 'replication', bounds: b, variant: null }, 2);
+    expect(one.violation?.invariant).toBe('no-duplicate');
+    expect(two.violation?.invariant).toBe(one.violation?.invariant);
+    expect(two.violation?.steps.length).toBe(one.violation?.steps.length);
+    expect(two.exhaustive).toBe(false);
+  }, 60_000);
+
+  it('stops at the state budget', async () => {
+    const two = await exploreParallel({ model: 'replication', bounds: bounds(2, { expirations: 2 }), variant: null }, 2, { maxStates: 2000 });
+    expect(two).toMatchObject({ distinctStates: 2000, exhaustive: false });
+  }, 60_000);
+});
