@@ -15,7 +15,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { InputError } from '../core/assert.ts';
 import { VARIANTS, type Variant } from '../protocol/config.ts';
-import { type ExploreResult, explore } from '../../model/explore/bfs.ts';
+import { type ExploreOptions, type ExploreResult, explore } from '../../model/explore/bfs.ts';
+import { exploreParallel } from '../../model/explore/parallel.ts';
 import type { Action } from '../../model/explore/actions.ts';
 import { DEFAULT_REPLICATION_BOUNDS, REPLICATION_VARIANTS, type ReplicationBounds, replicationModel } from '../../model/explore/models/replication.ts';
 import { replayTrace, type TraceFile } from '../../model/explore/replay.ts';
@@ -47,7 +48,7 @@ const BUDGET_FLAGS: Readonly<Record<string, keyof Budget>> = {
 };
 
 const USAGE = [
-  'usage: kafka-oracle explore [--model replication] [--variant NAME] [--enable-idempotence BOOL] [--json] [--max-states N] [--trace FILE]',
+  'usage: kafka-oracle explore [--model replication] [--variant NAME] [--enable-idempotence BOOL] [--json] [--max-states N] [--workers N] [--trace FILE]',
   `       bounds: ${[...Object.keys(BOUND_FLAGS), ...Object.keys(BUDGET_FLAGS)].map((f) => `${f} N`).join(' ')}`,
   '       kafka-oracle explore --simulate WALKS [--depth D] [--seed S] [bounds...]   (random walks, no exhaustiveness)',
   '       kafka-oracle explore --replay FILE',
@@ -59,6 +60,8 @@ export interface ExploreArgs {
   bounds: ReplicationBounds;
   json: boolean;
   maxStates: number | undefined;
+  /** Threads (worker_threads) for the BFS; 1 runs it on the main thread. */
+  workers: number;
   trace: string | undefined;
   replay: string | undefined;
   /** Simulation mode: random walks instead of BFS. */
@@ -80,7 +83,7 @@ function parseVariant(value: string): Variant | null {
 }
 
 export function parseExploreArgs(args: readonly string[]): ExploreArgs {
-  const o: ExploreArgs = { model: 'replication', variant: null, bounds: DEFAULT_REPLICATION_BOUNDS, json: false, maxStates: undefined, trace: undefined, replay: undefined, simulate: undefined };
+  const o: ExploreArgs = { model: 'replication', variant: null, bounds: DEFAULT_REPLICATION_BOUNDS, json: false, maxStates: undefined, workers: 1, trace: undefined, replay: undefined, simulate: undefined };
   for (let i = 0; i < args.length; i++) {
     const flag = args[i] as string;
     if (flag === '--json') {
@@ -94,6 +97,10 @@ export function parseExploreArgs(args: readonly string[]): ExploreArgs {
       o.model = value;
     } else if (flag === '--variant') o.variant = parseVariant(value);
     else if (flag === '--max-states') o.maxStates = integer(flag, value, 1);
+    else if (flag === '--workers') {
+      o.workers = integer(flag, value, 1);
+      if (o.workers > 64) throw new InputError(`--workers must be at most 64, not ${o.workers}`);
+    }
     else if (flag === '--enable-idempotence') {
       if (value !== 'true' && value !== 'false') throw new InputError(`--enable-idempotence must be true or false, not '${value}'`);
       o.bounds = { ...o.bounds, idempotence: value === 'true' };
@@ -139,10 +146,9 @@ export function traceFile(o: ExploreArgs, result: ExploreResult<World, Action>):
   return { model: 'replication', variant: o.variant, bounds: o.bounds, invariant: v.invariant, steps: v.steps.map((s) => ({ action: s.action, text: s.text })) };
 }
 
-function runExplore(o: ExploreArgs, io: Io): number {
-  const model = replicationModel(o.bounds, o.variant);
-  if (!o.json) io.out(`explore ${o.model} | variant ${o.variant ?? 'none'} | ${describeBounds(o.bounds)}`);
-  const result = explore(model, {
+async function runExplore(o: ExploreArgs, io: Io): Promise<number> {
+  if (!o.json) io.out(`explore ${o.model} | variant ${o.variant ?? 'none'} | ${describeBounds(o.bounds)}${o.workers > 1 ? ` | ${o.workers} threads` : ''}`);
+  const options: ExploreOptions = {
     ...(o.maxStates === undefined ? {} : { maxStates: o.maxStates }),
     now: () => performance.now(),
     progressEvery: 100_000,
@@ -152,7 +158,11 @@ function runExplore(o: ExploreArgs, io: Io): number {
       if (io.isTty) io.status(line);
       else io.out(line);
     },
-  });
+  };
+  const result =
+    o.workers > 1
+      ? ((await exploreParallel({ model: 'replication', bounds: o.bounds, variant: o.variant }, o.workers, options)) as ExploreResult<World, Action>)
+      : explore(replicationModel(o.bounds, o.variant), options);
   if (io.isTty) io.status('');
   if (o.trace !== undefined && result.violation !== undefined) writeFileSync(o.trace, JSON.stringify(traceFile(o, result), null, 1));
   if (o.json) io.out(JSON.stringify(jsonSummary(o, result)));

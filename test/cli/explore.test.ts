@@ -56,8 +56,14 @@ describe('kafka-oracle explore', () => {
     expect(first.states).toBeGreaterThan(20);
   });
 
+  it('--workers 2 explores the same states on two threads', async () => {
+    const one = JSON.parse((await run('--records', '1', ...NO_FAULTS, '--timeouts', '1', '--json')).stdout.join('\n'));
+    const two = JSON.parse((await run('--records', '1', ...NO_FAULTS, '--timeouts', '1', '--workers', '2', '--json')).stdout.join('\n'));
+    expect(two).toMatchObject({ distinctStates: one.distinctStates, depth: one.depth, exhaustive: true });
+  }, 60_000);
+
   it('bad input: one line, exit 2', async () => {
-    for (const args of [['--records', 'x'], ['--model', 'raft'], ['--variant', 'no-such'], ['--bogus', '1'], ['--replicas', '2', '--min-isr', '3'], ['--replay', join(dir, 'missing.json')]]) {
+    for (const args of [['--records', 'x'], ['--workers', '0'], ['--workers', '65'], ['--model', 'raft'], ['--variant', 'no-such'], ['--bogus', '1'], ['--replicas', '2', '--min-isr', '3'], ['--replay', join(dir, 'missing.json')]]) {
       const { status, stderr } = await run(...args);
       expect(status, args.join(' ')).toBe(2);
       expect(stderr).toHaveLength(1);
