@@ -122,7 +122,10 @@ function derivedEvents(before: TxnWorld, after: TxnWorld): string[] {
   after.partitions.forEach((_, p) => {
     const log = replicaContext(after, p).persisted.log;
     const last = log.at(-1);
-    if (last !== undefined && last !== replicaContext(before, p).persisted.log.at(-1) && last.isControl && last.records[0]?.key === 'ABORT' && log.some((b) => !b.isControl && b.producerId === last.producerId)) events.push('abort-marker-over-data');
+    if (last === undefined || last === replicaContext(before, p).persisted.log.at(-1) || !last.isControl || last.records[0]?.key !== 'ABORT') return;
+    if (log.some((b) => !b.isControl && b.producerId === last.producerId)) events.push('abort-marker-over-data');
+    // model/eos's twin: an ABORT written by a coordinator elected after the first (epoch 0).
+    if (Number(last.records[0]?.value) > 0) events.push('abort-after-coordinator-failover');
   });
   return events;
 }

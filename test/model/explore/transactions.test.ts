@@ -48,6 +48,13 @@ describe('transactions model: today\'s protocol holds, exhaustively', () => {
     expect(r.reached.has('late-produce-after-marker')).toBe(true);
     expect(r.reached.has('timeout-raced-answer')).toBe(true);
   });
+
+  it('a coordinator failover (one incarnation, two partitions): 384 states, holds; the next coordinator aborted a transaction', () => {
+    const r = run(bounds({ incarnations: 1 }, { failovers: 1 }));
+    expect(r).toMatchObject({ distinctStates: 384, exhaustive: true });
+    expect(r.violation).toBeUndefined();
+    expect(r.reached.has('abort-after-coordinator-failover')).toBe(true);
+  });
 });
 
 describe('transactions model: each fix switched off is caught', () => {
