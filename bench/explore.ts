@@ -1,20 +1,22 @@
 /**
- * The explorer's figures on one core: distinct states per second, bytes per state, and
- * seconds to exhaust a bound, for three replication configurations:
+ * The explorer's figures, one thread and two threads measured in the same run:
  *
- * - `records 2, no faults`: the fault-free core (small: how fast a BFS level turns over);
- * - `records 1, lags 1`: one late ISR check, exhausted (tens of thousands of states);
+ * - `records 1, lags 1`: one late ISR check, exhausted (30,517 states);
  * - `KIP-101 search`: `--variant truncate-to-high-watermark --records 1` with two session
- *   expirations, until BFS finds the shortest counterexample (hundreds of thousands).
+ *   expirations, until BFS finds the shortest counterexample (227,210 states on one thread);
+ * - `records 1, 1 expiration, 1 racing timeout`: exhausted (398,696 states).
  *
- * Bytes per state: the visited set (fingerprints + parent pointers) per distinct state, and
- * the heap growth per state (frontier snapshots included) as V8 reports it after a GC when
- * `--expose-gc` is on. Rates are given per wall-clock second and per CPU second of this
- * process (the latter is what one core gives when the machine is shared).
+ * Rates are distinct states per wall-clock second and, for one thread, per CPU second of
+ * this process (what one core gives when the machine is shared). Bytes per state: the
+ * visited set (fingerprints and parent pointers) and the heap growth per state (the BFS
+ * frontier's worlds and the caches) as V8 reports it, after a GC when `--expose-gc` is on.
+ *
+ * `npm run bench explore-default` (bench/explore-default.ts) exhausts the default bounds.
  */
 import { performance } from 'node:perf_hooks';
-import { explore } from '../model/explore/bfs.ts';
+import { type ExploreResult, explore } from '../model/explore/bfs.ts';
 import { DEFAULT_REPLICATION_BOUNDS, type ReplicationBounds, replicationModel } from '../model/explore/models/replication.ts';
+import { exploreParallel } from '../model/explore/parallel.ts';
 import { NO_FAULTS, type Budget } from '../model/explore/world.ts';
 import type { Variant } from '../src/protocol/config.ts';
 
@@ -26,9 +28,9 @@ interface Case {
 }
 
 const CASES: readonly Case[] = [
-  { name: 'records 2, no faults', variant: null, records: 2, budget: {} },
-  { name: 'records 1, lags 1', variant: null, records: 1, budget: { lags: 1 } },
+  { name: 'records 1, lags 1 (exhaustive)', variant: null, records: 1, budget: { lags: 1 } },
   { name: 'KIP-101 search (truncate-to-high-watermark, records 1, expirations 2)', variant: 'truncate-to-high-watermark', records: 1, budget: { expirations: 2 } },
+  { name: 'records 1, expirations 1, timeouts 1 (exhaustive)', variant: null, records: 1, budget: { expirations: 1, timeouts: 1 } },
 ];
 
 function heapUsed(): number {
@@ -36,23 +38,29 @@ function heapUsed(): number {
   return process.memoryUsage().heapUsed;
 }
 
+function verdict(r: ExploreResult<unknown, unknown>): string {
+  if (r.violation !== undefined) return `${r.violation.invariant} violated, trace ${r.violation.steps.length} steps`;
+  return r.exhaustive ? 'exhaustive, holds' : 'stopped';
+}
+
 export async function run(): Promise<void> {
   for (const c of CASES) {
     const bounds: ReplicationBounds = { ...DEFAULT_REPLICATION_BOUNDS, records: c.records, budget: { ...NO_FAULTS, ...c.budget } };
-    const model = replicationModel(bounds, c.variant);
     const before = heapUsed();
     let peak = before;
     const cpuBefore = process.cpuUsage();
-    const result = explore(model, { now: () => performance.now(), progressEvery: 10_000, onProgress: () => (peak = Math.max(peak, process.memoryUsage().heapUsed)) });
+    const one = explore(replicationModel(bounds, c.variant), { now: () => performance.now(), progressEvery: 10_000, onProgress: () => (peak = Math.max(peak, process.memoryUsage().heapUsed)) });
     peak = Math.max(peak, process.memoryUsage().heapUsed);
     const cpu = process.cpuUsage(cpuBefore);
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-    const rate = Math.round(result.distinctStates / Math.max(result.seconds, 1e-6));
-    const verdict = result.violation === undefined ? (result.exhaustive ? 'exhaustive, holds' : 'stopped') : `${result.violation.invariant} violated, trace ${result.violation.steps.length} steps`;
+    const rate = one.distinctStates / Math.max(one.seconds, 1e-6);
     console.log(
-      `${c.name}: ${result.distinctStates} states, ${result.transitions} transitions, depth ${result.depth}, ${result.seconds.toFixed(1)} s, ` +
-        `${rate} states/s wall, ${Math.round(result.distinctStates / Math.max(cpuSeconds, 1e-6))} states per CPU second, ${Math.round(result.transitions / Math.max(result.seconds, 1e-6))} transitions/s, ` +
-        `visited ${(result.visitedBytes / result.distinctStates).toFixed(1)} B/state, heap peak +${((peak - before) / result.distinctStates).toFixed(0)} B/state; ${verdict}`,
+      `${c.name}, 1 thread: ${one.distinctStates} states, ${one.transitions} transitions, depth ${one.depth}, ${one.seconds.toFixed(1)} s, ` +
+        `${Math.round(rate)} states/s wall, ${Math.round(one.distinctStates / Math.max(cpuSeconds, 1e-6))} states per CPU second, ${Math.round(one.transitions / Math.max(one.seconds, 1e-6))} transitions/s, ` +
+        `visited ${(one.visitedBytes / one.distinctStates).toFixed(1)} B/state, heap peak +${((peak - before) / one.distinctStates).toFixed(0)} B/state; ${verdict(one)}`,
     );
+    const two = await exploreParallel({ model: 'replication', bounds, variant: c.variant }, 2, { now: () => performance.now() });
+    const rate2 = two.distinctStates / Math.max(two.seconds, 1e-6);
+    console.log(`${c.name}, 2 threads: ${two.distinctStates} states, depth ${two.depth}, ${two.seconds.toFixed(1)} s, ${Math.round(rate2)} states/s wall (${(rate2 / rate).toFixed(2)}x one thread); ${verdict(two)}`);
   }
 }

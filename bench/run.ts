@@ -16,13 +16,19 @@ const BENCHMARKS: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   eos: async () => import('./eos.ts'),
 };
 
+/** Campaigns of tens of minutes, run only when named. */
+const LONG: Record<string, () => Promise<{ run(): Promise<void> }>> = {
+  'explore-default': async () => import('./explore-default.ts'),
+};
+
 async function main(argv: string[]): Promise<number> {
+  Object.assign(BENCHMARKS, LONG);
   const unknown = argv.filter((name) => !(name in BENCHMARKS));
   if (unknown.length > 0) {
     console.error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS).join(', ')}`);
     return 2;
   }
-  const names = argv.length > 0 ? argv : Object.keys(BENCHMARKS);
+  const names = argv.length > 0 ? argv : Object.keys(BENCHMARKS).filter((name) => !(name in LONG));
   for (const name of names) {
     const load = BENCHMARKS[name];
     if (load === undefined) continue;

@@ -1,0 +1,29 @@
+/**
+ * Seconds to exhaust the replication model's default bounds (hachikuji/kafka-specification's
+ * TLC constants: 3 replicas, ≤ 2 records, leader epochs ≤ 2; two session expirations) for
+ * today's protocol, on two threads: the distinct-state count, depth, rate and memory.
+ * A long campaign (tens of minutes), so it is not part of `npm run bench`'s default list:
+ * `npm run bench explore-default` (threads: EXPLORE_WORKERS, default 2).
+ */
+import { performance } from 'node:perf_hooks';
+import { DEFAULT_REPLICATION_BOUNDS } from '../model/explore/models/replication.ts';
+import { exploreParallel } from '../model/explore/parallel.ts';
+
+export async function run(): Promise<void> {
+  const workers = Number(process.env['EXPLORE_WORKERS'] ?? 2);
+  let peakRss = 0;
+  const r = await exploreParallel({ model: 'replication', bounds: DEFAULT_REPLICATION_BOUNDS, variant: null }, workers, {
+    now: () => performance.now(),
+    progressEvery: 1_000_000,
+    onProgress: (p) => {
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      console.log(`  ${p.distinctStates} states, depth ${p.depth}, ${Math.round(p.statesPerSecond)} states/s, rss ${(process.memoryUsage().rss / 2 ** 30).toFixed(1)} GiB`);
+    },
+  });
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  const verdict = r.violation === undefined ? (r.exhaustive ? 'exhaustive, no violation' : 'stopped') : `${r.violation.invariant} violated`;
+  console.log(
+    `default bounds, ${workers} threads: ${r.distinctStates} states, ${r.transitions} transitions, depth ${r.depth}, ${r.seconds.toFixed(0)} s, ` +
+      `${Math.round(r.distinctStates / Math.max(r.seconds, 1e-6))} states/s, peak RSS ${(peakRss / 2 ** 30).toFixed(1)} GiB (${Math.round(peakRss / r.distinctStates)} B/state); ${verdict}`,
+  );
+}
