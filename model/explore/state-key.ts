@@ -128,12 +128,12 @@ export function worldFingerprint(world: World, cursorModulus: number): Fingerpri
       hasher.word(-1);
       hasher.text(json(disk));
     } else {
-      hasher.text(json(snapshot.value));
+      hashValue(snapshot.value);
       hasher.word(disk?.flushedOffset ?? -1);
     }
   });
-  hasher.text(json(world.controller.value));
-  hasher.text(json(world.producer.value));
+  hashValue(world.controller.value);
+  hashValue(world.producer.value);
   for (const part of encoded) hashPart(part);
   for (const t of world.timers) {
     hasher.text(t.node);
@@ -142,6 +142,14 @@ export function worldFingerprint(world: World, cursorModulus: number): Fingerpri
   hasher.text(ghostKey(world.ghost));
   for (const k of BUDGET_KEYS) hasher.word(world.used[k]);
   return hasher.finish();
+}
+
+/** A machine's state value: a state name as itself, a nested value through its (cached) JSON. */
+function hashValue(value: unknown): void {
+  if (typeof value === 'string') {
+    hasher.word(0x5157);
+    hasher.text(value);
+  } else hasher.text(json(value));
 }
 
 function hashPart(part: EncodedPart): void {
