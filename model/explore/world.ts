@@ -160,13 +160,13 @@ export class Draft {
 
   freeze(): World {
     return {
-      replicas: this.replicas,
+      replicas: same(this.replicas, this.base.replicas),
       controller: this.controller,
       producer: this.producer,
-      disks: this.disks,
-      incarnations: this.incarnations,
-      restarts: this.restarts,
-      clocks: this.clocks,
+      disks: same(this.disks, this.base.disks),
+      incarnations: same(this.incarnations, this.base.incarnations),
+      restarts: same(this.restarts, this.base.restarts),
+      clocks: same(this.clocks, this.base.clocks),
       controllerClock: this.controllerClock,
       producerClock: this.producerClock,
       network: same(byLink(this.network), this.base.network),
@@ -367,7 +367,7 @@ function timerId(id: string): { kind: string; n: number } {
   return parsed;
 }
 
-/** `next` itself, or `base` when they hold the same elements (so caches keyed by the array keep hitting). */
+/** `next` itself, or `base` when they hold the same elements (the frontier's worlds share unchanged arrays). */
 function same<T>(next: T[], base: readonly T[]): readonly T[] {
   if (next.length !== base.length) return next;
   for (let i = 0; i < next.length; i++) if (next[i] !== base[i]) return next;
