@@ -221,6 +221,7 @@ function deliverAt(draft: TxnDraft, index: number): void {
   assert(e !== undefined, 'a message to deliver');
   draft.network.splice(index, 1);
   noteLateProduce(draft, e);
+  noteStaleMarker(draft, e);
   draft.deliverMessage(e);
 }
 
@@ -234,6 +235,14 @@ function noteLateProduce(draft: TxnDraft, e: Envelope): void {
   const p = draft.partitions.findIndex((_, i) => partitionNode(i) === e.to);
   const log = ((draft.partitions[p] as Snapshot).context as ReplicaContext).persisted.log;
   if (log.some((b) => b.isControl && b.producerId === m.records.producerId)) draft.events.push('late-produce-after-marker');
+}
+
+/** `sometimes`: a WriteTxnMarkers arrives when the coordinator no longer prepares its transaction (a delayed or retried marker). */
+function noteStaleMarker(draft: TxnDraft, e: Envelope): void {
+  const m = e.message;
+  if (m.type !== 'WriteTxnMarkers') return;
+  const txn = (draft.coordinator.context as TxnCoordinatorContext).volatile.txns.find((t) => t.producerId === m.producerId || t.previousProducerId === m.producerId);
+  if (txn !== undefined && !txn.state.startsWith('Prepare')) draft.events.push('stale-marker-delivered');
 }
 
 function fire(draft: TxnDraft, node: string, id: string, jump: number): void {
