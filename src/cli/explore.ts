@@ -213,7 +213,7 @@ function runSimulate(o: ExploreArgs, options: { walks: number; depth: number; se
   return 1;
 }
 
-function runReplay(file: string, io: Io): number {
+export function runReplay(file: string, io: Io): number {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));

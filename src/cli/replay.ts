@@ -27,9 +27,10 @@ import type { Io } from './io.ts';
 import type { Command } from './main.ts';
 import { isEosRow } from '../sim/eos/checker.ts';
 import { replayEos } from './replay-eos.ts';
+import { replayExplorerTrace } from './replay-trace.ts';
 import { EOS_GUARANTEES } from '../../model/eos/invariants.ts';
 
-const USAGE = 'usage: kafka-oracle replay (--seed S --path P | --steps "STEPS") --config "key=value ..." [--guarantee NAME] [--data-dir DIR] [--history FILE]';
+const USAGE = 'usage: kafka-oracle replay (--seed S --path P | --steps "STEPS") --config "key=value ..." [--guarantee NAME] [--data-dir DIR] [--history FILE]\n       kafka-oracle replay --trace FILE   (a counterexample written by kafka-oracle explore --trace)';
 
 interface Options {
   seed: number | undefined;
@@ -87,6 +88,10 @@ export const command: Command = {
     if (args.includes('--help')) {
       io.out(USAGE);
       return 0;
+    }
+    if (args[0] === '--trace') {
+      if (args.length !== 2) throw new InputError(`--trace takes one file and no other option (${USAGE.split('\n')[1]?.trim()})`);
+      return replayExplorerTrace(args[1] as string, io);
     }
     const o = parseReplayArgs(args);
     const row = findRow(o.config as string, o.guarantee);
