@@ -115,7 +115,10 @@ function applicationActions(world: TxnWorld, limits: TxnLimits, i: number, actio
   if (canBegin || canSend) for (let p = 0; p < limits.partitions; p++) actions.push({ kind: 'send', incarnation: i, partition: p });
   const hasSends = txn !== undefined && txn.status === 'open' && txn.sends.length > 0;
   if (c.phase === 'inTransaction' && hasSends) actions.push({ kind: 'commit', incarnation: i });
-  if ((c.phase === 'inTransaction' && hasSends) || (c.phase === 'abortableError' && txn?.status === 'open')) actions.push({ kind: 'abort', incarnation: i });
+  // After an abortable error the application's only call is abortTransaction, also when the
+  // error surfaced from commitTransaction (a batch failed before EndTxn could be sent).
+  const abortable = c.phase === 'abortableError' && (txn?.status === 'open' || txn?.status === 'committing');
+  if ((c.phase === 'inTransaction' && hasSends) || abortable) actions.push({ kind: 'abort', incarnation: i });
 }
 
 function within(world: TxnWorld, budget: TxnBudget, fault: keyof TxnBudget): boolean {

@@ -41,9 +41,9 @@ describe('transactions model: today\'s protocol holds, exhaustively', () => {
     for (const name of ['zombie-fenced', 'transaction-committed', 'transaction-aborted', 'abort-marker-over-data']) expect(r.reached.has(name), name).toBe(true);
   }, 60_000);
 
-  it('a timed-out Produce arriving after its transaction ended (TV2): 4,337 states, rejected; the late message did arrive after the marker', () => {
+  it('a timed-out Produce arriving after its transaction ended (TV2): 4,649 states, rejected; the late message did arrive after the marker', () => {
     const r = run(LATE);
-    expect(r).toMatchObject({ distinctStates: 4337, exhaustive: true, depth: 29 });
+    expect(r).toMatchObject({ distinctStates: 4649, exhaustive: true, depth: 29 });
     expect(r.violation).toBeUndefined();
     expect(r.reached.has('late-produce-after-marker')).toBe(true);
     expect(r.reached.has('timeout-raced-answer')).toBe(true);
@@ -107,9 +107,9 @@ describe('transactions model: each fix switched off is caught', () => {
     expect(r.violation).toBeUndefined();
   }, 60_000);
 
-  it('no-partition-verification under TV2 is masked by the epoch bump: 3,196 states, holds', () => {
+  it('no-partition-verification under TV2 is masked by the epoch bump: 3,301 states, holds', () => {
     const r = run(LATE, { variant: 'no-partition-verification', transactionVersion: 2 });
-    expect(r).toMatchObject({ distinctStates: 3196, exhaustive: true });
+    expect(r).toMatchObject({ distinctStates: 3301, exhaustive: true });
     expect(r.violation).toBeUndefined();
     expect(r.reached.has('late-produce-after-marker')).toBe(true);
   });
