@@ -259,7 +259,7 @@ function fire(draft: TxnDraft, node: string, id: string, jump: number): void {
   draft.timers.splice(index, 1);
   const i = incarnationOfNode(node);
   if (i >= 0) draft.clocks[i] = (draft.clocks[i] as number) + jump;
-  draft.deliver(node, { ...timer.event, nowMs: draft.nowAt(node) });
+  draft.deliverShared(node, timer.event);
 }
 
 /** The coordinator process crashes; the next one loads `__transaction_state` in the next epoch. */

@@ -133,6 +133,9 @@ export interface TxnMachines {
   readonly producer: AnyStateMachine;
 }
 
+/** Memoized machine steps: snapshot → payload → results by clock (`TxnDraft.deliverShared`). */
+const stepMemo = new WeakMap<object, WeakMap<object, { readonly nowMs: number; readonly snapshot: Snapshot; readonly effects: readonly Effect[] }[]>>();
+
 /** Timers that cannot change anything under this model's configuration (see the header). */
 const INERT_TIMERS = new Set(['isr-check', 'txn-timeout-check']);
 
@@ -205,7 +208,33 @@ export class TxnDraft {
 
   /** Deliver a message as it arrives at its node (stamped with the node's clock). */
   deliverMessage(e: Envelope): void {
-    this.deliver(e.to, { ...e.message, nowMs: this.nowAt(e.to) });
+    this.deliverShared(e.to, e.message);
+  }
+
+  /**
+   * Deliver `payload` (a message or a timer's event: immutable objects shared between
+   * states) stamped with the node's clock. Machine steps are pure, so the result for the
+   * same snapshot, payload and clock is reused: successors in other branches then share
+   * the same snapshot and message objects, whose encodings canonical.ts caches.
+   */
+  deliverShared(node: string, payload: object): void {
+    const nowMs = this.nowAt(node);
+    const before = this.snapshotAt(node);
+    let byPayload = stepMemo.get(before);
+    if (byPayload === undefined) {
+      byPayload = new WeakMap();
+      stepMemo.set(before, byPayload);
+    }
+    const hits = byPayload.get(payload) ?? [];
+    let hit = hits.find((h) => h.nowMs === nowMs);
+    if (hit === undefined) {
+      const result = step(this.machineAt(node), before as never, { ...payload, nowMs } as never);
+      hit = { nowMs, snapshot: result.snapshot as unknown as Snapshot, effects: result.effects };
+      byPayload.set(payload, [...hits, hit]);
+    }
+    this.setSnapshot(node, hit.snapshot);
+    this.perform(node, hit.effects);
+    this.drain();
   }
 
   perform(node: string, effects: readonly Effect[]): void {
