@@ -122,6 +122,12 @@ export interface PendingProduce {
 export interface PendingVerification {
   readonly correlationId: number;
   readonly produce: Produce;
+  /**
+   * A marker for this producer was written while the verification was out: Kafka clears
+   * the producer's VerificationGuard then (ProducerStateManager.clearVerificationStateEntry),
+   * so the held write is refused even if the coordinator says yes.
+   */
+  readonly guardCleared?: true;
 }
 
 export interface PendingIsr {
@@ -940,7 +946,12 @@ export function onAddPartitionsToTxnResponse(c: Ctx, e: Ev<'AddPartitionsToTxnRe
   const cancel = cancelTimer(verificationTimerId(e.correlationId));
   const error = e.results[0]?.errorCode ?? e.errorCode;
   const produce = { ...held.produce, nowMs: e.nowMs };
-  const outcome = error === 'NONE' ? (transactionalCheck(next, produce, true) ?? appendProduce(next, produce)) : rejectProduce(next, produce, verificationError(error), `verification: ${error}`);
+  const outcome =
+    error !== 'NONE'
+      ? rejectProduce(next, produce, verificationError(error), `verification: ${error}`)
+      : held.guardCleared === true
+        ? rejectProduce(next, produce, 'INVALID_TXN_STATE', 'a marker cleared the verification guard (UnifiedLog: the guard no longer matches)')
+        : (transactionalCheck(next, produce, true) ?? appendProduce(next, produce));
   return { ...outcome, effects: [cancel, ...outcome.effects] };
 }
 
@@ -966,7 +977,7 @@ export function onWriteTxnMarkers(c: Ctx, e: Ev<'WriteTxnMarkers'>): Outcome<Ctx
     return { context: c, effects: [markerResponse(c, e.from, e.correlationId, e.producerId, 'NOT_ENOUGH_REPLICAS')], reason: 'ISR below min.insync.replicas' };
   }
   const placed = placeBatch(check.batch, logEndOffset(c.persisted.log), c.volatile.leaderEpoch);
-  const [appended, appendEffects] = appendToLog(c, [placed]);
+  const [appended, appendEffects] = appendToLog(clearVerificationGuards(c, e.producerId), [placed]);
   const [raised, hwEffects] = maybeIncrementHighWatermark(appended, e.nowMs);
   const effects = [...appendEffects, ...hwEffects];
   if (raised.volatile.highWatermark > placed.lastOffset) return acted(raised, [...effects, markerResponse(c, e.from, e.correlationId, e.producerId, 'NONE')]);
@@ -974,6 +985,13 @@ export function onWriteTxnMarkers(c: Ctx, e: Ev<'WriteTxnMarkers'>): Outcome<Ctx
   const next = withVolatile(raised, { pendingProduces: [...raised.volatile.pendingProduces, pending] });
   const timer = setTimer(produceTimerId(e.from, e.correlationId), c.config['request.timeout.ms'], { type: 'ProduceTimeout', from: e.from, correlationId: e.correlationId } as { type: string });
   return acted(next, [...effects, timer]);
+}
+
+/** A marker ends the producer's transaction here: its outstanding verifications no longer hold. */
+function clearVerificationGuards(c: Ctx, producerId: number): Ctx {
+  const pending = c.volatile.pendingVerifications;
+  if (!pending.some((v) => v.produce.records.producerId === producerId && v.guardCleared !== true)) return c;
+  return withVolatile(c, { pendingVerifications: pending.map((v) => (v.produce.records.producerId === producerId ? { ...v, guardCleared: true as const } : v)) });
 }
 
 export function rejectWriteTxnMarkers(c: Ctx, e: Ev<'WriteTxnMarkers'>): Outcome<Ctx> {

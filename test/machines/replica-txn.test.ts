@@ -79,6 +79,22 @@ describe('replica: transactional produce, markers, read_committed', () => {
     expect(r.s.context.volatile.pendingVerifications).toEqual([]);
   });
 
+  it('a marker written while a verification is out clears its guard: the coordinator\'s late yes no longer lets the held write in (ProducerStateManager.clearVerificationStateEntry)', () => {
+    let r = deliver(leader(), produce(7, 'late'));
+    const ask = (r.sent[0] as { correlationId: number }).correlationId;
+    r = deliver(r.s, marker(7, false, 0));
+    expect(r.sent).toMatchObject([{ type: 'WriteTxnMarkersResponse', errorCode: 'NONE' }]);
+    r = verified(r.s, ask);
+    expect(r.sent).toMatchObject([{ type: 'ProduceResponse', errorCode: 'INVALID_TXN_STATE' }]);
+    expect(r.s.context.persisted.log.map((b) => b.isControl)).toEqual([true]);
+    // Twin: another producer's marker leaves the guard alone.
+    let other = deliver(leader(), produce(7, 'kept'));
+    const asked = (other.sent[0] as { correlationId: number }).correlationId;
+    other = deliver(other.s, marker(9, false, 0));
+    other = verified(other.s, asked);
+    expect(other.sent).toMatchObject([{ type: 'ProduceResponse', errorCode: 'NONE', baseOffset: 1 }]);
+  });
+
   it('twin: no-partition-verification appends the first transactional write without asking', () => {
     const r = deliver(leader({ ...DEFAULT_CONFIG, variant: 'no-partition-verification' }), produce(8, 'x'));
     expect(r.sent).toMatchObject([{ type: 'ProduceResponse', errorCode: 'NONE', baseOffset: 0 }]);

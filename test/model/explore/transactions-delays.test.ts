@@ -5,7 +5,7 @@
  * and the original arrives after the producer began its next transaction on the partition.
  * Under transaction.version=1 the next transaction has the same epoch, so the stale COMMIT
  * ends it before its producer asked (open-transaction-invisible, 20 steps). Under TV2 the
- * marker check refuses a marker whose epoch is not above the open transaction's (8,577
+ * marker check refuses a marker whose epoch is not above the open transaction's (8,877
  * states, holds, and the stale marker did arrive).
  */
 import { describe, expect, it } from 'vitest';
@@ -16,9 +16,9 @@ import { NO_TXN_FAULTS } from '../../../model/explore/txn/world.ts';
 const DELAYED: TransactionsBounds = { ...DEFAULT_TRANSACTIONS_BOUNDS, incarnations: 1, partitions: 1, transactions: 2, budget: { ...NO_TXN_FAULTS, timeouts: 1, reorders: 1 } };
 
 describe('transactions model: delayed completion messages', () => {
-  it('TV2: 8,577 states, holds; a stale marker was delivered', () => {
+  it('TV2: 8,877 states, holds; a stale marker was delivered', () => {
     const r = explore(transactionsModel(DELAYED, TODAY));
-    expect(r).toMatchObject({ distinctStates: 8577, exhaustive: true, depth: 30 });
+    expect(r).toMatchObject({ distinctStates: 8877, exhaustive: true, depth: 30 });
     expect(r.violation).toBeUndefined();
     expect(r.reached.has('stale-marker-delivered')).toBe(true);
   });
