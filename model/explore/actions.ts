@@ -89,13 +89,22 @@ export function enabledActions(world: World, limits: Limits): Action[] {
   for (const t of world.timers) {
     const racing = RACING_TIMERS.has(t.event.type);
     if (racing && !within(world, limits.budget, 'timeouts')) continue;
-    if (!racing && t.event.type !== 'IsrCheckTimer' && world.network.some((e) => e.to === t.node || e.from === t.node)) continue;
+    if (!racing && t.event.type !== 'IsrCheckTimer' && world.network.some((e) => inConversation(e, t.node))) continue;
     actions.push({ kind: 'fire', node: t.node, id: t.id, late: false });
     if (t.event.type === 'IsrCheckTimer' && within(world, limits.budget, 'lags')) actions.push({ kind: 'fire', node: t.node, id: t.id, late: true });
   }
   messageFaults(world, limits.budget, actions);
   brokerFaults(world, limits.budget, actions);
   return actions;
+}
+
+/**
+ * A message of `node`'s own conversations: a request it sent, or an answer on its way to
+ * it. The controller's LeaderAndIsr pushes are not answers, so a broker whose controller
+ * link is slow still times out and fetches (the KAFKA-6880 zombie follower).
+ */
+function inConversation(e: Envelope, node: string): boolean {
+  return e.from === node || (e.to === node && e.message.type !== 'LeaderAndIsr');
 }
 
 function within(world: World, budget: Budget, fault: keyof Budget): boolean {
