@@ -291,7 +291,7 @@ export function describeAction(action: Action, world?: World): string {
     case 'send':
       return `send v${world?.ghost.sent ?? '?'}`;
     case 'deliver':
-      return `deliver ${action.from}→${action.to}${world === undefined ? '' : ` ${describeMessage(world.network[headOf(world.network, action.from, action.to)])}`}${action.loseAnswer === true ? ' (answer lost)' : ''}`;
+      return `deliver ${world === undefined ? `${action.from}→${action.to}` : describeMessage(world.network[headOf(world.network, action.from, action.to)])}${action.loseAnswer === true ? ' (answer lost)' : ''}`;
     case 'fire':
       return `fire ${action.node} ${action.id}${action.late ? ' (late: clock jumps past every timeout)' : ''}`;
     case 'drop':
