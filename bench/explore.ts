@@ -1,9 +1,9 @@
 /**
  * The explorer's figures, one thread and two threads measured in the same run:
  *
- * - `records 1, lags 1`: one late ISR check, exhausted (30,517 states);
+ * - `records 1, lags 1`: one late ISR check, exhausted (49,555 states);
  * - `KIP-101 search`: `--variant truncate-to-high-watermark --records 1` with two session
- *   expirations, until BFS finds the shortest counterexample (227,210 states on one thread);
+ *   expirations, until BFS finds the shortest counterexample (242,687 states on one thread);
  * - `records 1, 1 expiration, 1 racing timeout`: exhausted (398,696 states).
  *
  * Rates are distinct states per wall-clock second and, for one thread, per CPU second of
