@@ -4,7 +4,7 @@
  * - `records 1, lags 1`: one late ISR check, exhausted (49,555 states);
  * - `KIP-101 search`: `--variant truncate-to-high-watermark --records 1` with two session
  *   expirations, until BFS finds the shortest counterexample (242,687 states on one thread);
- * - `records 1, 1 expiration, 1 racing timeout`: exhausted (398,696 states).
+ * - `records 1, 1 expiration, 1 racing timeout`: exhausted.
  *
  * Rates are distinct states per wall-clock second and, for one thread, per CPU second of
  * this process (what one core gives when the machine is shared). Bytes per state: the
