@@ -4,12 +4,12 @@
  * gives when the machine is shared), transitions per second, bytes per state, for:
  *
  * - `today, default bounds`: two incarnations, two partitions, one one-record transaction
- *   each, no faults: exhausted (the pinned 12,274 states);
+ *   each, no faults: exhausted (the pinned 14,610 states);
  * - `today, one racing timeout`: the default bounds with one request timeout racing its
- *   answer, exhausted (about 190,000 states: the frontier and the key at scale);
+ *   answer, exhausted (224,095 states: the frontier and the key at scale);
  * - `TV1 search`: transaction.version=1 with one incarnation, one partition, two
  *   transactions and one racing timeout, until BFS finds KIP-890's late-message
- *   counterexample (13 steps: a verification answer overtaken by the ABORT marker).
+ *   counterexample (21 steps: the aborted transaction's late Produce joins the next one).
  */
 import { performance } from 'node:perf_hooks';
 import { explore } from '../model/explore/bfs.ts';
