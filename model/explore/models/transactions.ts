@@ -23,7 +23,7 @@ import type { ExploreModel, Violation } from '../bfs.ts';
 import type { Snapshot } from '../world.ts';
 import { type TxnAction, type TxnHost, type TxnLimits, applyTxnAction, describeTxnAction, enabledTxnActions, producerContext, replicaContext, startCoordinator } from '../txn/actions.ts';
 import { TXN_INVARIANTS, firstTxnViolation, foldGhost } from '../txn/judge.ts';
-import { txnWorldKey } from '../txn/state-key.ts';
+import { txnWorldFingerprint, txnWorldKey } from '../txn/state-key.ts';
 import { COORDINATOR_NODE, NO_TXN_FAULTS, TOPIC, TRANSACTIONAL_ID, type TxnBudget, TxnDraft, type TxnMachines, type TxnWorld, partitionNode, producerNode } from '../txn/world.ts';
 
 export interface TransactionsBounds {
@@ -159,6 +159,7 @@ export function transactionsModel(bounds: TransactionsBounds, protocol: Transact
       return events.length === 0 ? after : { ...after, events: [...after.events, ...events] };
     },
     key: (world) => txnWorldKey(world, world.used.failovers < bounds.budget.failovers),
+    fingerprint: (world) => txnWorldFingerprint(world, world.used.failovers < bounds.budget.failovers),
     check: (world) => firstTxnViolation(world, invariants),
     reached: (world): Violation[] => world.events.map((name) => ({ invariant: name, witness: `reached at depth ${world.depth}` })),
     describe: describeTxnAction,

@@ -9,7 +9,9 @@
  * bootstrap list, which has one broker).
  */
 import type { LogBatch } from '../../../src/protocol/log.ts';
-import { type EncodeOptions, type Scope, type Slot, appendPart, encodePart, fillSlots, messageIssuer } from '../canonical.ts';
+import { type EncodeOptions, type Scope, encodePart, messageIssuer } from '../canonical.ts';
+import type { Fingerprint } from '../fingerprint.ts';
+import { HashSink, type KeySink, TextSink } from '../key-sink.ts';
 import { COORDINATOR_NODE, TXN_BUDGET_KEYS, type TxnGhost, type TxnWorld, linksOf, onLink, partitionNode, producerNode } from './world.ts';
 
 const OPTIONS: EncodeOptions = { skip: new Set(['config', 'findCursor']), cursorModulus: 1 };
@@ -36,9 +38,9 @@ function ghostKey(g: TxnGhost): string {
   return `G${JSON.stringify(g.txns.map((t) => [t.incarnation, t.index, t.status, t.sends.map((s) => `${s.value}>${s.partition}`)]))}${JSON.stringify(g.fence)}${JSON.stringify(g.reads)}${JSON.stringify(g.maxLso)}`;
 }
 
-function put(value: object, scope: Scope, issuer: string, fixed: boolean, out: string[], slots: Slot[]): void {
-  appendPart(encodePart(value, scope, issuer, OPTIONS, fixed), out, slots);
-  out.push(';');
+function put(value: object, scope: Scope, issuer: string, fixed: boolean, sink: KeySink): void {
+  sink.part(encodePart(value, scope, issuer, OPTIONS, fixed));
+  sink.text(';');
 }
 
 /**
@@ -46,25 +48,35 @@ function put(value: object, scope: Scope, issuer: string, fixed: boolean, out: s
  * failover reads it; while no failover is left in the budget it cannot tell two states apart.
  */
 export function txnWorldKey(world: TxnWorld, withLog = true): string {
-  const out: string[] = [];
-  const slots: Slot[] = [];
-  out.push(`C${world.coordinatorEpoch}`, JSON.stringify(world.coordinator.value), withLog ? cached(world.txnLog, txnLogKey) : '', '|');
-  put(world.coordinator.context as object, { owner: COORDINATOR_NODE, clock: 0 }, COORDINATOR_NODE, false, out, slots);
-  world.partitions.forEach((s, p) => put(s.context as object, { owner: partitionNode(p), clock: 0 }, partitionNode(p), false, out, slots));
+  const sink = new TextSink();
+  writeKey(world, withLog, sink);
+  return sink.finish();
+}
+
+/** The fingerprint of `txnWorldKey`'s content, without building the text (key-sink.ts). */
+export function txnWorldFingerprint(world: TxnWorld, withLog = true): Fingerprint {
+  const sink = new HashSink();
+  writeKey(world, withLog, sink);
+  return sink.finish();
+}
+
+function writeKey(world: TxnWorld, withLog: boolean, sink: KeySink): void {
+  for (const t of [`C${world.coordinatorEpoch}`, JSON.stringify(world.coordinator.value), withLog ? cached(world.txnLog, txnLogKey) : '', '|']) sink.text(t);
+  put(world.coordinator.context as object, { owner: COORDINATOR_NODE, clock: 0 }, COORDINATOR_NODE, false, sink);
+  world.partitions.forEach((s, p) => put(s.context as object, { owner: partitionNode(p), clock: 0 }, partitionNode(p), false, sink));
   world.producers.forEach((s, i) => {
-    out.push(JSON.stringify(s.value));
-    put(s.context as object, { owner: producerNode(i), clock: world.clocks[i] as number }, producerNode(i), false, out, slots);
+    sink.text(JSON.stringify(s.value));
+    put(s.context as object, { owner: producerNode(i), clock: world.clocks[i] as number }, producerNode(i), false, sink);
   });
   for (const link of linksOf(world.network)) {
-    out.push('@', link.from, '>', link.to, link.response ? '<' : '');
-    for (const e of world.network) if (onLink(e, link)) put(e.message, { owner: link.to, clock: 0 }, messageIssuer(link.from, link.to, e.message.type), true, out, slots);
+    sink.text(`@${link.from}>${link.to}${link.response ? '<' : ''}`);
+    for (const e of world.network) if (onLink(e, link)) put(e.message, { owner: link.to, clock: 0 }, messageIssuer(link.from, link.to, e.message.type), true, sink);
   }
   for (const t of world.timers) {
-    out.push('T', t.node, t.id.replace(/\/\d+$/, ''));
-    put(t.event, { owner: t.node, clock: 0 }, t.node, false, out, slots);
+    sink.text(`T${t.node}${t.id.replace(/\/\d+$/, '')}`);
+    put(t.event, { owner: t.node, clock: 0 }, t.node, false, sink);
   }
-  out.push(cached(world.ghost, ghostKey), 'U');
-  for (const k of TXN_BUDGET_KEYS) out.push(String(world.used[k]), ',');
-  fillSlots(out, slots);
-  return out.join('');
+  sink.text(cached(world.ghost, ghostKey));
+  sink.text('U');
+  for (const k of TXN_BUDGET_KEYS) sink.text(`${world.used[k]},`);
 }
