@@ -14,7 +14,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { InputError } from '../core/assert.ts';
 import { VARIANTS, type Variant } from '../protocol/config.ts';
-import { type ExploreResult, explore } from '../../model/explore/bfs.ts';
+import { type ExploreOptions, type ExploreResult, explore } from '../../model/explore/bfs.ts';
+import { exploreParallel } from '../../model/explore/parallel.ts';
 import { collisionProbability } from '../../model/explore/fingerprint.ts';
 import { DEFAULT_TRANSACTIONS_BOUNDS, TRANSACTIONS_VARIANTS, type TransactionsBounds, type TransactionsProtocol, transactionsModel } from '../../model/explore/models/transactions.ts';
 import type { TxnAction } from '../../model/explore/txn/actions.ts';
@@ -39,7 +40,7 @@ const BUDGET_FLAGS: Readonly<Record<string, keyof TxnBudget>> = {
 };
 
 export const TRANSACTIONS_USAGE = [
-  'usage: kafka-oracle explore --model transactions [--variant none|no-zombie-fencing|no-partition-verification] [--transaction-version 1|2] [--invariants A,B] [--json] [--max-states N] [--trace FILE]',
+  'usage: kafka-oracle explore --model transactions [--variant none|no-zombie-fencing|no-partition-verification] [--transaction-version 1|2] [--invariants A,B] [--json] [--max-states N] [--workers N] [--trace FILE]',
   `       bounds: ${[...Object.keys(BOUND_FLAGS), ...Object.keys(BUDGET_FLAGS)].map((f) => `${f} N`).join(' ')}`,
   '       kafka-oracle explore --model transactions --replay FILE',
 ].join('\n');
@@ -53,6 +54,8 @@ export interface TransactionsArgs {
   replay: string | undefined;
   /** Judge only these invariants (default: all of TXN_INVARIANTS). */
   invariants: readonly string[];
+  /** Threads (worker_threads) for the BFS; 1 runs it on the main thread. */
+  workers: number;
 }
 
 function integer(flag: string, value: string, min: number, max: number): number {
@@ -77,7 +80,7 @@ function parseInvariants(value: string): string[] {
 }
 
 export function parseTransactionsArgs(args: readonly string[]): TransactionsArgs {
-  const o: TransactionsArgs = { protocol: { variant: null, transactionVersion: 2 }, bounds: DEFAULT_TRANSACTIONS_BOUNDS, json: false, maxStates: undefined, trace: undefined, replay: undefined, invariants: TXN_INVARIANTS };
+  const o: TransactionsArgs = { protocol: { variant: null, transactionVersion: 2 }, bounds: DEFAULT_TRANSACTIONS_BOUNDS, json: false, maxStates: undefined, trace: undefined, replay: undefined, invariants: TXN_INVARIANTS, workers: 1 };
   for (let i = 0; i < args.length; i++) {
     const flag = args[i] as string;
     if (flag === '--json') {
@@ -93,6 +96,7 @@ export function parseTransactionsArgs(args: readonly string[]): TransactionsArgs
     } else if (flag === '--variant') o.protocol = { ...o.protocol, variant: parseVariant(value) };
     else if (flag === '--transaction-version') o.protocol = { ...o.protocol, transactionVersion: integer(flag, value, 1, 2) as 1 | 2 };
     else if (flag === '--max-states') o.maxStates = integer(flag, value, 1, Number.MAX_SAFE_INTEGER);
+    else if (flag === '--workers') o.workers = integer(flag, value, 1, 64);
     else if (flag === '--trace') o.trace = value;
     else if (flag === '--replay') o.replay = value;
     else if (flag === '--invariants') o.invariants = parseInvariants(value);
@@ -136,10 +140,9 @@ function describeBounds(o: TransactionsArgs): string {
   return `transaction.version ${o.protocol.transactionVersion}, ${b.incarnations} incarnations, ${b.partitions} partitions, ${b.transactions} transactions of ≤ ${b.records} records each, retries ${b.retries}; faults: ${TXN_BUDGET_KEYS.map((k) => `${k} ${b.budget[k]}`).join(', ')}`;
 }
 
-function runExplore(o: TransactionsArgs, io: Io): number {
-  const model = transactionsModel(o.bounds, o.protocol, o.invariants);
+async function runExplore(o: TransactionsArgs, io: Io): Promise<number> {
   if (!o.json) io.out(`explore transactions | variant ${o.protocol.variant ?? 'none'} | ${describeBounds(o)}${o.invariants === TXN_INVARIANTS ? '' : ` | invariants ${o.invariants.join(', ')}`}`);
-  const result = explore(model, {
+  const options: ExploreOptions = {
     ...(o.maxStates === undefined ? {} : { maxStates: o.maxStates }),
     now: () => performance.now(),
     progressEvery: 50_000,
@@ -149,7 +152,11 @@ function runExplore(o: TransactionsArgs, io: Io): number {
       if (io.isTty) io.status(line);
       else io.out(line);
     },
-  });
+  };
+  const result =
+    o.workers > 1
+      ? ((await exploreParallel({ model: 'transactions', bounds: o.bounds, protocol: o.protocol, invariants: o.invariants }, o.workers, options)) as ExploreResult<TxnWorld, TxnAction>)
+      : explore(transactionsModel(o.bounds, o.protocol, o.invariants), options);
   if (io.isTty) io.status('');
   const v = result.violation;
   if (o.trace !== undefined && v !== undefined) {
@@ -221,7 +228,7 @@ export function replayTransactions(file: string, io: Io): number {
 }
 
 /** The `explore --model transactions ...` entry (src/cli/explore.ts dispatches here). */
-export function runTransactionsExplore(args: readonly string[], io: Io): number {
+export async function runTransactionsExplore(args: readonly string[], io: Io): Promise<number> {
   if (args.includes('--help')) {
     io.out(TRANSACTIONS_USAGE);
     return 0;

@@ -53,6 +53,15 @@ describe('kafka-oracle explore --model transactions', () => {
     expect(replayed.stdout).toHaveLength(1 + 11 + 1);
   });
 
+  it('--workers 2 explores the same states on two threads, and finds the same shortest trace', async () => {
+    const one = JSON.parse((await run(...SMALL, '--transactions', '2', '--timeouts', '1', '--json')).stdout.join('\n'));
+    const two = JSON.parse((await run(...SMALL, '--transactions', '2', '--timeouts', '1', '--workers', '2', '--json')).stdout.join('\n'));
+    expect(two).toMatchObject({ distinctStates: one.distinctStates, depth: one.depth, exhaustive: true });
+    const tv1 = JSON.parse((await run(...SMALL, '--transactions', '2', '--timeouts', '1', '--transaction-version', '1', '--workers', '2', '--json')).stdout.join('\n'));
+    expect(tv1.violation.invariant).toBe('aborted-transaction-invisible');
+    expect(tv1.violation.steps).toHaveLength(21);
+  }, 60_000);
+
   it('--max-states stops early (not exhaustive)', async () => {
     const { status, stdout } = await run('--model', 'transactions', '--max-states', '100', '--json');
     expect(status).toBe(0);

@@ -5,6 +5,7 @@
 import type { Variant } from '../../../src/protocol/config.ts';
 import type { ExploreModel } from '../bfs.ts';
 import { type ReplicationBounds, replicationModel } from './replication.ts';
+import { type TransactionsBounds, type TransactionsProtocol, transactionsModel } from './transactions.ts';
 
 export interface ReplicationRecipe {
   readonly model: 'replication';
@@ -12,11 +13,20 @@ export interface ReplicationRecipe {
   readonly variant: Variant | null;
 }
 
-export type ModelRecipe = ReplicationRecipe;
+export interface TransactionsRecipe {
+  readonly model: 'transactions';
+  readonly bounds: TransactionsBounds;
+  readonly protocol: TransactionsProtocol;
+  readonly invariants: readonly string[];
+}
+
+export type ModelRecipe = ReplicationRecipe | TransactionsRecipe;
 
 export function buildModel(recipe: ModelRecipe): ExploreModel<unknown, unknown> {
   switch (recipe.model) {
     case 'replication':
       return replicationModel(recipe.bounds, recipe.variant) as unknown as ExploreModel<unknown, unknown>;
+    case 'transactions':
+      return transactionsModel(recipe.bounds, recipe.protocol, recipe.invariants) as unknown as ExploreModel<unknown, unknown>;
   }
 }
