@@ -41,6 +41,14 @@ describe('replication model: exhaustive on small bounds', () => {
     expect(r.reached.has('producer-retried')).toBe(true);
   });
 
+  it('one record and one session expiration (an election after the ack): 94,061 states, exhaustive, no write lost', () => {
+    const r = explore(replicationModel(bounds(1, { expirations: 1 }), null));
+    expect(r).toMatchObject({ distinctStates: 94061, exhaustive: true, depth: 31 });
+    expect(r.violation).toBeUndefined();
+    expect(r.reached.has('leader-changed-after-ack')).toBe(true);
+    expect(r.reached.has('truncation-happened')).toBe(true);
+  }, 120_000);
+
   it('twin: with enable.idempotence=false the same exploration finds a duplicate (13 steps)', () => {
     const r = explore(replicationModel({ ...bounds(1, { timeouts: 1 }), idempotence: false }, null));
     expect(r.violation?.invariant).toBe('no-duplicate');
