@@ -14,7 +14,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { InputError } from '../core/assert.ts';
 import { VARIANTS, type Variant } from '../protocol/config.ts';
-import { type ExploreOptions, type ExploreResult, explore } from '../../model/explore/bfs.ts';
+import { type ExploreResult, explore } from '../../model/explore/bfs.ts';
+import { searchOptions } from './explore-progress.ts';
 import { exploreParallel } from '../../model/explore/parallel.ts';
 import { collisionProbability } from '../../model/explore/fingerprint.ts';
 import { DEFAULT_TRANSACTIONS_BOUNDS, TRANSACTIONS_VARIANTS, type TransactionsBounds, type TransactionsProtocol, transactionsModel } from '../../model/explore/models/transactions.ts';
@@ -142,17 +143,7 @@ function describeBounds(o: TransactionsArgs): string {
 
 async function runExplore(o: TransactionsArgs, io: Io): Promise<number> {
   if (!o.json) io.out(`explore transactions | variant ${o.protocol.variant ?? 'none'} | ${describeBounds(o)}${o.invariants === TXN_INVARIANTS ? '' : ` | invariants ${o.invariants.join(', ')}`}`);
-  const options: ExploreOptions = {
-    ...(o.maxStates === undefined ? {} : { maxStates: o.maxStates }),
-    now: () => performance.now(),
-    progressEvery: 50_000,
-    onProgress: (p) => {
-      if (o.json) return;
-      const line = `  ${p.distinctStates} states, depth ${p.depth}, queue ${p.queue}, ${Math.round(p.statesPerSecond)} states/s`;
-      if (io.isTty) io.status(line);
-      else io.out(line);
-    },
-  };
+  const options = searchOptions(io, o, 50_000);
   const result =
     o.workers > 1
       ? ((await exploreParallel({ model: 'transactions', bounds: o.bounds, protocol: o.protocol, invariants: o.invariants }, o.workers, options)) as ExploreResult<TxnWorld, TxnAction>)

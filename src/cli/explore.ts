@@ -15,7 +15,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { InputError } from '../core/assert.ts';
 import { VARIANTS, type Variant } from '../protocol/config.ts';
-import { type ExploreOptions, type ExploreResult, explore } from '../../model/explore/bfs.ts';
+import { type ExploreResult, explore } from '../../model/explore/bfs.ts';
+import { searchOptions } from './explore-progress.ts';
 import { exploreParallel } from '../../model/explore/parallel.ts';
 import type { Action } from '../../model/explore/actions.ts';
 import { DEFAULT_REPLICATION_BOUNDS, REPLICATION_VARIANTS, type ReplicationBounds, replicationModel } from '../../model/explore/models/replication.ts';
@@ -148,17 +149,7 @@ export function traceFile(o: ExploreArgs, result: ExploreResult<World, Action>):
 
 async function runExplore(o: ExploreArgs, io: Io): Promise<number> {
   if (!o.json) io.out(`explore ${o.model} | variant ${o.variant ?? 'none'} | ${describeBounds(o.bounds)}${o.workers > 1 ? ` | ${o.workers} threads` : ''}`);
-  const options: ExploreOptions = {
-    ...(o.maxStates === undefined ? {} : { maxStates: o.maxStates }),
-    now: () => performance.now(),
-    progressEvery: 100_000,
-    onProgress: (p) => {
-      if (o.json) return;
-      const line = `  ${p.distinctStates} states, depth ${p.depth}, queue ${p.queue}, ${Math.round(p.statesPerSecond)} states/s`;
-      if (io.isTty) io.status(line);
-      else io.out(line);
-    },
-  };
+  const options = searchOptions(io, o, 100_000);
   const result =
     o.workers > 1
       ? ((await exploreParallel({ model: 'replication', bounds: o.bounds, variant: o.variant }, o.workers, options)) as ExploreResult<World, Action>)
