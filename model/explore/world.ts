@@ -315,14 +315,15 @@ export class Draft {
   }
 }
 
-interface Memo {
+export interface Memo {
   readonly snapshot: Snapshot;
   readonly effects: readonly Effect[];
 }
 
 const memo = new WeakMap<object, WeakMap<object, Map<number, Memo>>>();
 
-function memoStep(machine: AnyStateMachine, snapshot: Snapshot, source: object, nowMs: number): Memo {
+/** `step(machine, snapshot, {...source, nowMs})`, computed once per (snapshot, source, clock) (see `deliverFrom`). */
+export function memoStep(machine: AnyStateMachine, snapshot: Snapshot, source: object, nowMs: number): Memo {
   let bySource = memo.get(snapshot);
   if (bySource === undefined) {
     bySource = new WeakMap();

@@ -34,7 +34,7 @@ import type { ClientEvent } from '../../../src/protocol/client.ts';
 import type { LogBatch } from '../../../src/protocol/log.ts';
 import type { ProtocolMessage } from '../../../src/protocol/messages.ts';
 import { TRANSACTION_STATE_TOPIC } from '../../../src/protocol/txn-messages.ts';
-import type { PendingTimer, Snapshot } from '../world.ts';
+import { type PendingTimer, type Snapshot, memoStep } from '../world.ts';
 
 export const COORDINATOR_NODE = 'broker-0';
 /** The node of a crashed coordinator process (actions.ts `failover`): answers addressed to it are lost. */
@@ -133,9 +133,6 @@ export interface TxnMachines {
   readonly producer: AnyStateMachine;
 }
 
-/** Memoized machine steps: snapshot → payload → results by clock (`TxnDraft.deliverShared`). */
-const stepMemo = new WeakMap<object, WeakMap<object, { readonly nowMs: number; readonly snapshot: Snapshot; readonly effects: readonly Effect[] }[]>>();
-
 /** Timers that cannot change anything under this model's configuration (see the header). */
 const INERT_TIMERS = new Set(['isr-check', 'txn-timeout-check']);
 
@@ -219,19 +216,7 @@ export class TxnDraft {
    */
   deliverShared(node: string, payload: object): void {
     const nowMs = this.nowAt(node);
-    const before = this.snapshotAt(node);
-    let byPayload = stepMemo.get(before);
-    if (byPayload === undefined) {
-      byPayload = new WeakMap();
-      stepMemo.set(before, byPayload);
-    }
-    const hits = byPayload.get(payload) ?? [];
-    let hit = hits.find((h) => h.nowMs === nowMs);
-    if (hit === undefined) {
-      const result = step(this.machineAt(node), before as never, { ...payload, nowMs } as never);
-      hit = { nowMs, snapshot: result.snapshot as unknown as Snapshot, effects: result.effects };
-      byPayload.set(payload, [...hits, hit]);
-    }
+    const hit = memoStep(this.machineAt(node), this.snapshotAt(node), payload, nowMs);
     this.setSnapshot(node, hit.snapshot);
     this.perform(node, hit.effects);
     this.drain();
