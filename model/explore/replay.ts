@@ -8,6 +8,7 @@
 import { InputError } from '../../src/core/assert.ts';
 import { VARIANTS, type Variant } from '../../src/protocol/config.ts';
 import type { Action } from './actions.ts';
+import type { ExploreModel } from './bfs.ts';
 import { DEFAULT_REPLICATION_BOUNDS, type ReplicationBounds, replicationModel } from './models/replication.ts';
 import type { World } from './world.ts';
 
@@ -35,31 +36,49 @@ function validate(data: unknown, file: string): TraceFile {
   return t as TraceFile;
 }
 
-function same(a: Action, b: Action): boolean {
+/** Two actions are the same when their fields are (JSON with sorted keys). */
+export function sameAction(a: object, b: object): boolean {
   return JSON.stringify(a, Object.keys(a).sort()) === JSON.stringify(b, Object.keys(b).sort());
 }
 
-export function replayTrace(data: unknown, file: string): ReplayOutcome {
-  const trace = validate(data, file);
-  const bounds: ReplicationBounds = { ...DEFAULT_REPLICATION_BOUNDS, ...trace.bounds, budget: { ...DEFAULT_REPLICATION_BOUNDS.budget, ...trace.bounds.budget } };
-  const model = replicationModel(bounds, trace.variant);
-  const lines: string[] = [`replay ${file}: replication | variant ${trace.variant ?? 'none'} | ${trace.steps.length} steps`];
-  let world = model.initial;
-  let violation: ReplayOutcome['violation'];
-  trace.steps.forEach((step, i) => {
-    const enabled = model.actions(world).find((a) => same(a, step.action));
+export interface StepsOutcome<S> {
+  /** One numbered line per step, a VIOLATED line under the first violating step. */
+  readonly lines: string[];
+  readonly violation?: { invariant: string; witness: string; step: number };
+  readonly final: S;
+}
+
+/**
+ * Takes a trace's steps from `model`'s initial state: every action must be enabled where
+ * the trace takes it and stay within the bounds (else an input error naming the file and
+ * step), and every state is judged by the model's invariants.
+ */
+export function replaySteps<S, A extends object>(model: ExploreModel<S, A>, steps: readonly { readonly action: A; readonly text: string }[], file: string): StepsOutcome<S> {
+  const lines: string[] = [];
+  let state = model.initial;
+  let violation: StepsOutcome<S>['violation'];
+  steps.forEach((step, i) => {
+    const enabled = model.actions(state).find((a) => sameAction(a, step.action));
     if (enabled === undefined) throw new InputError(`${file}: step ${i + 1} (${step.text}) is not enabled in the replayed state`);
-    const text = model.describe(enabled, world);
-    const next = model.next(world, enabled);
+    const text = model.describe(enabled, state);
+    const next = model.next(state, enabled);
     if (next === null) throw new InputError(`${file}: step ${i + 1} (${text}) leaves the bounds`);
-    world = next;
+    state = next;
     lines.push(`  ${String(i + 1).padStart(2)}. ${text}`);
-    const found = model.check(world);
+    const found = model.check(state);
     if (found !== undefined && violation === undefined) {
       violation = { ...found, step: i + 1 };
       lines.push(`      VIOLATED ${found.invariant}: ${found.witness}`);
     }
   });
   if (violation === undefined) lines.push('the violation does not reproduce: every invariant held');
-  return violation === undefined ? { lines, final: world } : { lines, violation, final: world };
+  return violation === undefined ? { lines, final: state } : { lines, violation, final: state };
+}
+
+export function replayTrace(data: unknown, file: string): ReplayOutcome {
+  const trace = validate(data, file);
+  const bounds: ReplicationBounds = { ...DEFAULT_REPLICATION_BOUNDS, ...trace.bounds, budget: { ...DEFAULT_REPLICATION_BOUNDS.budget, ...trace.bounds.budget } };
+  const model = replicationModel(bounds, trace.variant);
+  const outcome = replaySteps(model, trace.steps, file);
+  return { ...outcome, lines: [`replay ${file}: replication | variant ${trace.variant ?? 'none'} | ${trace.steps.length} steps`, ...outcome.lines] };
 }

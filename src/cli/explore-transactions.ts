@@ -15,6 +15,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { InputError } from '../core/assert.ts';
 import { VARIANTS, type Variant } from '../protocol/config.ts';
 import { type ExploreResult, explore } from '../../model/explore/bfs.ts';
+import { replaySteps } from '../../model/explore/replay.ts';
 import { searchOptions } from './explore-progress.ts';
 import { exploreParallel } from '../../model/explore/parallel.ts';
 import { collisionProbability } from '../../model/explore/fingerprint.ts';
@@ -188,34 +189,15 @@ function readTrace(file: string): TransactionsTraceFile {
   return t as TransactionsTraceFile;
 }
 
-function same(a: TxnAction, b: TxnAction): boolean {
-  return JSON.stringify(a, Object.keys(a).sort()) === JSON.stringify(b, Object.keys(b).sort());
-}
-
 /** Re-run a trace file: each step must be enabled where it is taken; every state is judged. */
 export function replayTransactions(file: string, io: Io): number {
   const trace = readTrace(file);
   const bounds: TransactionsBounds = { ...DEFAULT_TRANSACTIONS_BOUNDS, ...trace.bounds, budget: { ...DEFAULT_TRANSACTIONS_BOUNDS.budget, ...trace.bounds.budget } };
   const model = transactionsModel(bounds, { variant: trace.variant, transactionVersion: trace.transactionVersion });
   io.out(`replay ${file}: transactions | variant ${trace.variant ?? 'none'} | transaction.version ${trace.transactionVersion} | ${trace.steps.length} steps`);
-  let world = model.initial;
-  let violated = false;
-  trace.steps.forEach((step, i) => {
-    const enabled = model.actions(world).find((a) => same(a, step.action));
-    if (enabled === undefined) throw new InputError(`${file}: step ${i + 1} (${step.text}) is not enabled in the replayed state`);
-    const text = model.describe(enabled, world);
-    const next = model.next(world, enabled);
-    if (next === null) throw new InputError(`${file}: step ${i + 1} (${text}) leaves the bounds`);
-    world = next;
-    io.out(`  ${String(i + 1).padStart(2)}. ${text}`);
-    const found = model.check(world);
-    if (found !== undefined && !violated) {
-      violated = true;
-      io.out(`      VIOLATED ${found.invariant}: ${found.witness}`);
-    }
-  });
-  if (!violated) io.out('the violation does not reproduce: every invariant held');
-  return violated ? 1 : 0;
+  const outcome = replaySteps(model, trace.steps, file);
+  outcome.lines.forEach((line) => io.out(line));
+  return outcome.violation === undefined ? 0 : 1;
 }
 
 /** The `explore --model transactions ...` entry (src/cli/explore.ts dispatches here). */
