@@ -117,9 +117,17 @@ export interface Machines {
 /** Node names that host no explorer machine: what they are sent is dropped (see header). */
 const UNHOSTED_TYPES = new Set(['BrokerRegistrationResponse', 'BrokerHeartbeatResponse']);
 
+const brokerIds = new Map<string, number>();
+
+/** The broker id a node name stands for (`broker-2` → 2), -1 for any other node. */
 export function brokerOf(node: string): number {
-  const match = /^broker-(\d+)$/.exec(node);
-  return match === null ? -1 : Number(match[1]);
+  let id = brokerIds.get(node);
+  if (id === undefined) {
+    const match = /^broker-(\d+)$/.exec(node);
+    id = match === null ? -1 : Number(match[1]);
+    brokerIds.set(node, id);
+  }
+  return id;
 }
 
 /** Mutable scratch copy of a world while one action runs; `freeze` returns the new world. */
