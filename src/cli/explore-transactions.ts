@@ -13,10 +13,10 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { InputError } from '../core/assert.ts';
-import { VARIANTS, type Variant } from '../protocol/config.ts';
+import type { Variant } from '../protocol/config.ts';
 import { type ExploreResult, explore } from '../../model/explore/bfs.ts';
 import { replaySteps } from '../../model/explore/replay.ts';
-import { searchOptions } from './explore-progress.ts';
+import { parseVariant, searchOptions } from './explore-common.ts';
 import { exploreParallel } from '../../model/explore/parallel.ts';
 import { collisionProbability } from '../../model/explore/fingerprint.ts';
 import { DEFAULT_TRANSACTIONS_BOUNDS, TRANSACTIONS_VARIANTS, type TransactionsBounds, type TransactionsProtocol, transactionsModel } from '../../model/explore/models/transactions.ts';
@@ -65,15 +65,6 @@ function integer(flag: string, value: string, min: number, max: number): number 
   return Number(value);
 }
 
-function parseVariant(value: string): Variant | null {
-  if (value === 'none') return null;
-  const found = VARIANTS.find((v) => v === value);
-  if (found === undefined || !TRANSACTIONS_VARIANTS.includes(found)) {
-    throw new InputError(`--variant: unknown variant '${value}' for the transactions model (known: none, ${TRANSACTIONS_VARIANTS.filter((v) => v !== null).join(', ')})`);
-  }
-  return found;
-}
-
 function parseInvariants(value: string): string[] {
   const names = value.split(',').filter((n) => n !== '');
   const unknown = names.filter((n) => !TXN_INVARIANTS.includes(n));
@@ -95,7 +86,7 @@ export function parseTransactionsArgs(args: readonly string[]): TransactionsArgs
     const fault = BUDGET_FLAGS[flag];
     if (flag === '--model') {
       if (value !== 'transactions') throw new InputError(`--model: expected 'transactions', not '${value}'`);
-    } else if (flag === '--variant') o.protocol = { ...o.protocol, variant: parseVariant(value) };
+    } else if (flag === '--variant') o.protocol = { ...o.protocol, variant: parseVariant(value, TRANSACTIONS_VARIANTS, 'transactions') };
     else if (flag === '--transaction-version') o.protocol = { ...o.protocol, transactionVersion: integer(flag, value, 1, 2) as 1 | 2 };
     else if (flag === '--max-states') o.maxStates = integer(flag, value, 1, Number.MAX_SAFE_INTEGER);
     else if (flag === '--workers') o.workers = integer(flag, value, 1, 64);

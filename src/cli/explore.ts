@@ -14,9 +14,9 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { InputError } from '../core/assert.ts';
-import { VARIANTS, type Variant } from '../protocol/config.ts';
+import type { Variant } from '../protocol/config.ts';
 import { type ExploreResult, explore } from '../../model/explore/bfs.ts';
-import { searchOptions } from './explore-progress.ts';
+import { parseVariant, searchOptions } from './explore-common.ts';
 import { exploreParallel } from '../../model/explore/parallel.ts';
 import type { Action } from '../../model/explore/actions.ts';
 import { DEFAULT_REPLICATION_BOUNDS, REPLICATION_VARIANTS, type ReplicationBounds, replicationModel } from '../../model/explore/models/replication.ts';
@@ -74,15 +74,6 @@ function integer(flag: string, value: string, min: number): number {
   return Number(value);
 }
 
-function parseVariant(value: string): Variant | null {
-  if (value === 'none') return null;
-  const found = VARIANTS.find((v) => v === value);
-  if (found === undefined || !REPLICATION_VARIANTS.includes(found)) {
-    throw new InputError(`--variant: unknown variant '${value}' for the replication model (known: none, ${REPLICATION_VARIANTS.filter((v) => v !== null).join(', ')})`);
-  }
-  return found;
-}
-
 export function parseExploreArgs(args: readonly string[]): ExploreArgs {
   const o: ExploreArgs = { model: 'replication', variant: null, bounds: DEFAULT_REPLICATION_BOUNDS, json: false, maxStates: undefined, workers: 1, trace: undefined, replay: undefined, simulate: undefined };
   for (let i = 0; i < args.length; i++) {
@@ -96,7 +87,7 @@ export function parseExploreArgs(args: readonly string[]): ExploreArgs {
     if (flag === '--model') {
       if (value !== 'replication') throw new InputError(`--model: unknown model '${value}' (known: replication, transactions)`);
       o.model = value;
-    } else if (flag === '--variant') o.variant = parseVariant(value);
+    } else if (flag === '--variant') o.variant = parseVariant(value, REPLICATION_VARIANTS, 'replication');
     else if (flag === '--max-states') o.maxStates = integer(flag, value, 1);
     else if (flag === '--workers') {
       o.workers = integer(flag, value, 1);
