@@ -6,7 +6,7 @@
  * with the part, and correlation ids renamed by rank per issuer exactly as `fillSlots`
  * does. Equal texts ⇔ equal fingerprints, up to hash collisions (tested per model).
  */
-import { type EncodedPart, IdRenamer, type Slot, appendPart, fillSlots } from './canonical.ts';
+import { type EncodedPart, type Slot, appendPart, fillSlots } from './canonical.ts';
 import { type Fingerprint, Hasher, fingerprint } from './fingerprint.ts';
 
 export interface KeySink {
@@ -44,33 +44,86 @@ export class HashSink implements KeySink {
   }
 
   finish(): Fingerprint {
-    const renamer = new IdRenamer();
-    for (const item of this.items) if (typeof item !== 'string') for (const id of item.ids) if (id.id >= 0) renamer.note(id.issuer, id.id);
-    renamer.seal();
+    const ranks = new Ranks();
+    for (const item of this.items) if (typeof item !== 'string') for (const id of item.ids) if (id.id >= 0) ranks.note(id.issuer, id.id);
     const hasher = new Hasher();
     for (const item of this.items) {
-      if (typeof item === 'string') {
-        hasher.text(item);
-        continue;
-      }
-      const hashes = segmentHashes(item);
-      for (let i = 0; i < item.ids.length; i++) {
-        hasher.word(hashes[2 * i] as number);
-        hasher.word(hashes[2 * i + 1] as number);
-        const id = item.ids[i] as { issuer: string; id: number };
-        hasher.word(id.id < 0 ? renamer.count(id.issuer) : renamer.rename(id.issuer, id.id));
-      }
-      hasher.word(hashes[2 * item.ids.length] as number);
-      hasher.word(hashes[2 * item.ids.length + 1] as number);
+      if (typeof item === 'string') hasher.text(item);
+      else hashPart(hasher, ranks, item);
     }
     return hasher.finish();
   }
 }
 
+/** A part's segments (hashed once, cached) and its correlation ids, renamed by `ranks`. */
+export function hashPart(hasher: Hasher, ranks: Ranks, part: EncodedPart): void {
+  const hashes = segmentHashes(part);
+  const { ids } = part;
+  for (let i = 0; i < ids.length; i++) {
+    hasher.word(hashes[2 * i] as number);
+    hasher.word(hashes[2 * i + 1] as number);
+    const id = ids[i] as { issuer: string; id: number };
+    hasher.word(id.id < 0 ? ranks.count(id.issuer) : ranks.rank(id.issuer, id.id));
+  }
+  hasher.word(hashes[2 * ids.length] as number);
+  hasher.word(hashes[2 * ids.length + 1] as number);
+}
+
+/**
+ * Correlation ids by issuer, ranked: the renaming `fillSlots` does (canonical.ts
+ * IdRenamer), as a scratch table that one fingerprint after another can `reset` and reuse.
+ */
+export class Ranks {
+  private readonly issuers: string[] = [];
+  private readonly ids: number[][] = [];
+  private used = 0;
+  private sorted = true;
+
+  reset(): void {
+    for (let i = 0; i < this.used; i++) (this.ids[i] as number[]).length = 0;
+    this.used = 0;
+  }
+
+  private slot(issuer: string): number[] | undefined {
+    for (let i = 0; i < this.used; i++) if (this.issuers[i] === issuer) return this.ids[i];
+    return undefined;
+  }
+
+  note(issuer: string, id: number): void {
+    let ids = this.slot(issuer);
+    if (ids === undefined) {
+      if (this.used === this.ids.length) this.ids.push([]);
+      this.issuers[this.used] = issuer;
+      ids = this.ids[this.used] as number[];
+      this.used++;
+    }
+    if (!ids.includes(id)) {
+      ids.push(id);
+      this.sorted = false;
+    }
+  }
+
+  private sort(): void {
+    for (let i = 0; i < this.used; i++) (this.ids[i] as number[]).sort((a, b) => a - b);
+    this.sorted = true;
+  }
+
+  rank(issuer: string, id: number): number {
+    if (!this.sorted) this.sort();
+    return this.slot(issuer)?.indexOf(id) ?? -2;
+  }
+
+  count(issuer: string): number {
+    return this.slot(issuer)?.length ?? 0;
+  }
+}
+
+
+
 const segmentHashCache = new WeakMap<EncodedPart, Uint32Array>();
 
 /** The 64-bit fingerprints of a part's text segments (two words each), cached with the part. */
-export function segmentHashes(part: EncodedPart): Uint32Array {
+function segmentHashes(part: EncodedPart): Uint32Array {
   let hashes = segmentHashCache.get(part);
   if (hashes === undefined) {
     const out = new Uint32Array(2 * part.segments.length);

@@ -8,7 +8,8 @@
  * absolute clocks (only fresh/old timestamps matter), the depth and the step's events.
  */
 import { type EncodeOptions, type EncodedPart, type Scope, type Slot, appendPart, encodePart, encodePartAt, fillSlots, messageIssuer } from './canonical.ts';
-import { type Fingerprint, Hasher, fingerprint } from './fingerprint.ts';
+import { type Fingerprint, Hasher } from './fingerprint.ts';
+import { Ranks, hashPart } from './key-sink.ts';
 import { BUDGET_KEYS, CONTROLLER_NODE, type Envelope, PRODUCER_NODE, type World, links } from './world.ts';
 
 const SKIP_REPLICA = new Set(['config']);
@@ -134,7 +135,7 @@ export function worldFingerprint(world: World, cursorModulus: number): Fingerpri
   });
   hashValue(world.controller.value);
   hashValue(world.producer.value);
-  for (const part of encoded) hashPart(part);
+  for (const part of encoded) hashPart(hasher, ranks, part);
   for (const t of world.timers) {
     hasher.text(t.node);
     hasher.text(timerKind(t.id));
@@ -152,18 +153,6 @@ function hashValue(value: unknown): void {
   } else hasher.text(json(value));
 }
 
-function hashPart(part: EncodedPart): void {
-  const hashes = segmentHashes(part);
-  const { ids } = part;
-  for (let i = 0; i < ids.length; i++) {
-    hasher.word(hashes[2 * i] as number);
-    hasher.word(hashes[2 * i + 1] as number);
-    const id = ids[i] as { issuer: string; id: number };
-    hasher.word(id.id < 0 ? ranks.count(id.issuer) : ranks.rank(id.issuer, id.id));
-  }
-  hasher.word(hashes[2 * ids.length] as number);
-  hasher.word(hashes[2 * ids.length + 1] as number);
-}
 
 /** The contexts, messages (by link, FIFO; a link marker part before each link) and timer events of `world`, encoded. */
 function encodedParts(world: World, cursorModulus: number): EncodedPart[] {
@@ -238,66 +227,5 @@ function timerKind(id: string): string {
   return kind;
 }
 
-/** Correlation ids by issuer, ranked (a scratch table reused by every fingerprint). */
-class Ranks {
-  private readonly issuers: string[] = [];
-  private readonly ids: number[][] = [];
-  private used = 0;
-  private sorted = true;
-
-  reset(): void {
-    for (let i = 0; i < this.used; i++) (this.ids[i] as number[]).length = 0;
-    this.used = 0;
-  }
-
-  private slot(issuer: string): number[] | undefined {
-    for (let i = 0; i < this.used; i++) if (this.issuers[i] === issuer) return this.ids[i];
-    return undefined;
-  }
-
-  note(issuer: string, id: number): void {
-    let ids = this.slot(issuer);
-    if (ids === undefined) {
-      if (this.used === this.ids.length) this.ids.push([]);
-      this.issuers[this.used] = issuer;
-      ids = this.ids[this.used] as number[];
-      this.used++;
-    }
-    if (!ids.includes(id)) {
-      ids.push(id);
-      this.sorted = false;
-    }
-  }
-
-  private sort(): void {
-    for (let i = 0; i < this.used; i++) (this.ids[i] as number[]).sort((a, b) => a - b);
-    this.sorted = true;
-  }
-
-  rank(issuer: string, id: number): number {
-    if (!this.sorted) this.sort();
-    return this.slot(issuer)?.indexOf(id) ?? -2;
-  }
-
-  count(issuer: string): number {
-    return this.slot(issuer)?.length ?? 0;
-  }
-}
-
 const ranks = new Ranks();
 
-const segmentHashCache = new WeakMap<EncodedPart, Uint32Array>();
-
-function segmentHashes(part: EncodedPart): Uint32Array {
-  let hashes = segmentHashCache.get(part);
-  if (hashes === undefined) {
-    hashes = new Uint32Array(2 * part.segments.length);
-    part.segments.forEach((segment, i) => {
-      const fp = fingerprint(segment);
-      (hashes as Uint32Array)[2 * i] = fp.hi;
-      (hashes as Uint32Array)[2 * i + 1] = fp.lo;
-    });
-    segmentHashCache.set(part, hashes);
-  }
-  return hashes;
-}
