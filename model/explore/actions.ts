@@ -209,7 +209,7 @@ function timerType(draft: Draft, node: string, id: string): string {
   return draft.timers.find((t) => t.node === node && t.id === id)?.event.type ?? '';
 }
 
-function deliverAt(draft: Draft, index: number, loseAnswer = false): void {
+export function deliverAt(draft: Draft, index: number, loseAnswer = false): void {
   const e = draft.network[index];
   assert(e !== undefined, 'a message to deliver');
   draft.network.splice(index, 1);
@@ -305,7 +305,7 @@ export function describeAction(action: Action, world?: World): string {
   }
 }
 
-function describeMessage(e: Envelope | undefined): string {
+export function describeMessage(e: Envelope | undefined): string {
   if (e === undefined) return '';
   const m = e.message as unknown as Record<string, unknown>;
   const parts: string[] = [`${e.from}→${e.to} ${m['type'] as string}`];

@@ -5,15 +5,19 @@
  * controller's partition) and answers the ledger's questions from the immutable ghost
  * state, so the exact same invariant code judges both the sim and the explorer.
  *
- * As in src/sim/runner.ts, a state is judged against the ghost state of its
- * predecessors, then `observe` folds it into the ghost (committed offsets, the HW each
- * leader incarnation exposed).
+ * Each state's ghost folds in its own view as well as its predecessors' (`foldOwnView`,
+ * called when the state is made): the simulator folds a step into its ledger after
+ * judging it, which for these invariants gives the same verdicts (a committed value is
+ * kept from its first sighting, a leader's HW is the maximum it exposed), while a ghost
+ * that lagged one step behind its state made the same state two keys, depending on
+ * whether the step into it changed the view. The fold also forgets what no invariant can
+ * read again: the HW of a leader incarnation whose epoch the controller has left behind.
  */
 import type { ControllerContext } from '../../src/machines/controller.ts';
 import type { ReplicaContext } from '../../src/machines/replica.ts';
 import { INVARIANTS, type Invariant } from '../invariants.ts';
 import { Ledger } from '../ledger.ts';
-import { currentLeader, entryAt, type LogEntry, type ReplicaRole, type ReplicaView, type WorldView } from '../view.ts';
+import { type LogEntry, type ReplicaRole, type ReplicaView, type WorldView } from '../view.ts';
 import type { AbstractLog } from './abstract-log.ts';
 import type { Ghost, World } from './world.ts';
 
@@ -40,13 +44,6 @@ function entries(log: AbstractLog): LogEntry[] {
 function roleOf(value: unknown): ReplicaRole {
   return value === 'leader' ? 'leader' : value === 'unassigned' ? 'offline' : 'follower';
 }
-
-/**
- * The ghost state a world passes to its successors, computed when the world is judged
- * (from the same view) and kept per world, since a world is expanded once per action.
- * The view itself is not kept: the frontier holds many worlds.
- */
-const observed = new WeakMap<World, Ghost>();
 
 export function viewOf(world: World): WorldView {
   return buildView(world);
@@ -109,7 +106,6 @@ function oneLeaderView(brokerId: number, leaderEpoch: number, incarnation: numbe
 /** The first violated invariant among `judged`, with its witness. */
 export function firstViolation(world: World, judged: readonly Invariant[]): { invariant: string; witness: string } | undefined {
   const view = viewOf(world);
-  if (!observed.has(world)) observed.set(world, fold(world, view));
   const ledger = ledgerOf(world.ghost);
   for (const invariant of judged) {
     const found = invariant.check({ view, ledger });
@@ -118,34 +114,63 @@ export function firstViolation(world: World, judged: readonly Invariant[]): { in
   return undefined;
 }
 
-/** Ledger.observe: fold a judged state into the ghost state. */
-export function observe(world: World): Ghost {
-  let ghost = observed.get(world);
-  if (ghost === undefined) {
-    ghost = fold(world, viewOf(world));
-    observed.set(world, ghost);
-  }
-  return ghost;
+/**
+ * `world`'s ghost with `world`'s own view folded in (Ledger.observe), then without the
+ * leader HWs no invariant can read again: `high-watermark-monotonic` reads the entry of
+ * the current leader, whose epoch is the controller's, so an entry of an older epoch, or
+ * of a process that has since restarted, is dead (the controller's epoch only grows).
+ */
+export function foldOwnView(world: World): Ghost {
+  return forgetDead(world, fold(world));
 }
 
-function fold(world: World, view: WorldView): Ghost {
-  const leader = currentLeader(view);
-  if (leader === undefined) return world.ghost;
+function forgetDead(world: World, ghost: Ghost): Ghost {
+  const p = (world.controller.context as ControllerContext).partitions[0];
+  const epoch = p === undefined ? -1 : p.leaderEpoch;
+  const live = (h: Ghost['leaderHighWatermarks'][number], b: number) => h !== undefined && h.epoch >= epoch && h.incarnation === world.restarts[b];
+  const hws = ghost.leaderHighWatermarks;
+  if (hws.every((h, b) => h === undefined || live(h, b))) return ghost;
+  const kept = hws.map((h, b) => (live(h, b) ? h : undefined));
+  while (kept.length > 0 && kept[kept.length - 1] === undefined) kept.pop();
+  return { ...ghost, leaderHighWatermarks: kept };
+}
+
+/**
+ * Ledger.observe on the world's current leader (view.ts `currentLeader`: the controller's
+ * leader, running as leader in the controller's epoch), read straight off the world: the
+ * HW its incarnation exposed, and each offset below that HW first seen committed.
+ */
+function fold(world: World): Ghost {
+  const p = (world.controller.context as ControllerContext).partitions[0];
+  const b = p === undefined ? -1 : p.leader;
+  const snapshot = b < 0 ? null : world.replicas[b];
+  if (p === undefined || snapshot === null || snapshot === undefined || roleOf(snapshot.value) !== 'leader') return world.ghost;
+  const v = (snapshot.context as ReplicaContext).volatile;
+  if (v.leaderEpoch !== p.leaderEpoch) return world.ghost;
   let ghost = world.ghost;
-  const previous = ghost.leaderHighWatermarks[leader.brokerId];
-  const same = previous !== undefined && previous.epoch === leader.leaderEpoch && previous.incarnation === leader.incarnation;
-  const highWatermark = same ? Math.max(previous.highWatermark, leader.highWatermark) : leader.highWatermark;
+  const incarnation = world.restarts[b] as number;
+  const previous = ghost.leaderHighWatermarks[b];
+  const same = previous !== undefined && previous.epoch === v.leaderEpoch && previous.incarnation === incarnation;
+  const highWatermark = same ? Math.max(previous.highWatermark, v.highWatermark) : v.highWatermark;
   if (!same || highWatermark !== previous.highWatermark) {
     const leaderHighWatermarks = [...ghost.leaderHighWatermarks];
-    leaderHighWatermarks[leader.brokerId] = { epoch: leader.leaderEpoch, incarnation: leader.incarnation, highWatermark };
+    leaderHighWatermarks[b] = { epoch: v.leaderEpoch, incarnation, highWatermark };
     ghost = { ...ghost, leaderHighWatermarks };
   }
+  return foldCommitted(world, ghost, b, v.highWatermark);
+}
+
+function foldCommitted(world: World, ghost: Ghost, b: number, highWatermark: number): Ghost {
   let committed = ghost.committed;
-  for (let offset = 0; offset < leader.highWatermark; offset++) {
-    const entry = entryAt(leader, offset);
-    if (entry === undefined || committed[offset] !== undefined) continue;
+  let log: LogEntry[] | undefined;
+  for (let offset = 0; offset < highWatermark; offset++) {
+    if (committed[offset] !== undefined) continue;
+    log ??= entries(world.disks[b] as AbstractLog);
+    const first = log[0];
+    const entry = first === undefined ? undefined : log[offset - first.offset];
+    if (entry === undefined) continue;
     if (committed === ghost.committed) committed = [...committed];
-    (committed as ({ value: string; depth: number; brokerId: number } | undefined)[])[offset] = { value: entry.value, depth: world.depth, brokerId: leader.brokerId };
+    (committed as ({ value: string; depth: number; brokerId: number } | undefined)[])[offset] = { value: entry.value, depth: world.depth, brokerId: b };
   }
   return committed === ghost.committed ? ghost : { ...ghost, committed };
 }

@@ -10,12 +10,15 @@ import { VARIANTS, type Variant } from '../../src/protocol/config.ts';
 import type { Action } from './actions.ts';
 import type { ExploreModel } from './bfs.ts';
 import { DEFAULT_REPLICATION_BOUNDS, type ReplicationBounds, replicationModel } from './models/replication.ts';
+import { REDUCTIONS, type Reduction } from './reduction.ts';
 import type { World } from './world.ts';
 
 export interface TraceFile {
   readonly model: 'replication';
   readonly variant: Variant | null;
   readonly bounds: ReplicationBounds;
+  /** The search's reduction (absent: none); replay applies the same eager steps. */
+  readonly reduction?: Reduction;
   readonly invariant: string;
   readonly steps: readonly { readonly action: Action; readonly text: string }[];
 }
@@ -33,6 +36,7 @@ function validate(data: unknown, file: string): TraceFile {
   if (t.variant !== null && !VARIANTS.includes(t.variant as Variant)) throw new InputError(`${file}: unknown variant ${JSON.stringify(t.variant)}`);
   if (typeof t.bounds !== 'object' || t.bounds === null) throw new InputError(`${file}: bounds missing`);
   if (!Array.isArray(t.steps)) throw new InputError(`${file}: steps must be an array`);
+  if (t.reduction !== undefined && !REDUCTIONS.includes(t.reduction)) throw new InputError(`${file}: unknown reduction ${JSON.stringify(t.reduction)} (known: ${REDUCTIONS.join(', ')})`);
   return t as TraceFile;
 }
 
@@ -78,7 +82,9 @@ export function replaySteps<S, A extends object>(model: ExploreModel<S, A>, step
 export function replayTrace(data: unknown, file: string): ReplayOutcome {
   const trace = validate(data, file);
   const bounds: ReplicationBounds = { ...DEFAULT_REPLICATION_BOUNDS, ...trace.bounds, budget: { ...DEFAULT_REPLICATION_BOUNDS.budget, ...trace.bounds.budget } };
-  const model = replicationModel(bounds, trace.variant);
+  const reduction = trace.reduction ?? 'none';
+  const model = replicationModel(bounds, trace.variant, undefined, reduction);
   const outcome = replaySteps(model, trace.steps, file);
-  return { ...outcome, lines: [`replay ${file}: replication | variant ${trace.variant ?? 'none'} | ${trace.steps.length} steps`, ...outcome.lines] };
+  const header = `replay ${file}: replication | variant ${trace.variant ?? 'none'}${reduction === 'none' ? '' : ` | reduction ${reduction}`} | ${trace.steps.length} steps`;
+  return { ...outcome, lines: [header, ...outcome.lines] };
 }

@@ -21,6 +21,7 @@ import { exploreParallel } from '../../model/explore/parallel.ts';
 import type { Action } from '../../model/explore/actions.ts';
 import { DEFAULT_REPLICATION_BOUNDS, REPLICATION_VARIANTS, type ReplicationBounds, replicationModel } from '../../model/explore/models/replication.ts';
 import { replayTrace, type TraceFile } from '../../model/explore/replay.ts';
+import { REDUCTIONS, type Reduction } from '../../model/explore/reduction.ts';
 import { BUDGET_KEYS, type Budget, type World } from '../../model/explore/world.ts';
 import { collisionProbability } from '../../model/explore/fingerprint.ts';
 import { simulate } from '../../model/explore/simulate.ts';
@@ -51,6 +52,7 @@ const BUDGET_FLAGS: Readonly<Record<string, keyof Budget>> = {
 const USAGE = [
   'usage: kafka-oracle explore [--model replication] [--variant NAME] [--enable-idempotence BOOL] [--json] [--max-states N] [--workers N] [--trace FILE]',
   `       bounds: ${[...Object.keys(BOUND_FLAGS), ...Object.keys(BUDGET_FLAGS)].map((f) => `${f} N`).join(' ')}`,
+  '       --reduction none|quiet-pushes   (quiet-pushes: deliver LeaderAndIsr pushes that change nothing observable at once; sound, spec/explorer.md)',
   '       kafka-oracle explore --simulate WALKS [--depth D] [--seed S] [bounds...]   (random walks, no exhaustiveness)',
   '       kafka-oracle explore --replay FILE',
 ].join('\n');
@@ -67,6 +69,7 @@ export interface ExploreArgs {
   replay: string | undefined;
   /** Simulation mode: random walks instead of BFS. */
   simulate: { walks: number; depth: number; seed: number } | undefined;
+  reduction: Reduction;
 }
 
 function integer(flag: string, value: string, min: number): number {
@@ -75,7 +78,7 @@ function integer(flag: string, value: string, min: number): number {
 }
 
 export function parseExploreArgs(args: readonly string[]): ExploreArgs {
-  const o: ExploreArgs = { model: 'replication', variant: null, bounds: DEFAULT_REPLICATION_BOUNDS, json: false, maxStates: undefined, workers: 1, trace: undefined, replay: undefined, simulate: undefined };
+  const o: ExploreArgs = { model: 'replication', variant: null, bounds: DEFAULT_REPLICATION_BOUNDS, json: false, maxStates: undefined, workers: 1, trace: undefined, replay: undefined, simulate: undefined, reduction: 'none' };
   for (let i = 0; i < args.length; i++) {
     const flag = args[i] as string;
     if (flag === '--json') {
@@ -97,6 +100,7 @@ export function parseExploreArgs(args: readonly string[]): ExploreArgs {
       if (value !== 'true' && value !== 'false') throw new InputError(`--enable-idempotence must be true or false, not '${value}'`);
       o.bounds = { ...o.bounds, idempotence: value === 'true' };
     }
+    else if (flag === '--reduction') o.reduction = parseReduction(value);
     else if (flag === '--trace') o.trace = value;
     else if (flag === '--replay') o.replay = value;
     else if (flag === '--simulate') o.simulate = { ...(o.simulate ?? { depth: 100, seed: 1 }), walks: integer(flag, value, 1) };
@@ -110,12 +114,19 @@ export function parseExploreArgs(args: readonly string[]): ExploreArgs {
   return o;
 }
 
+function parseReduction(value: string): Reduction {
+  const found = REDUCTIONS.find((r) => r === value);
+  if (found === undefined) throw new InputError(`--reduction: unknown reduction '${value}' (known: ${REDUCTIONS.join(', ')})`);
+  return found;
+}
+
 /** The `--json` answer (issue 6's shape). */
 export function jsonSummary(o: ExploreArgs, result: ExploreResult<World, Action>): Record<string, unknown> {
   const { budget, ...rest } = o.bounds;
   return {
     model: o.model,
     variant: o.variant ?? 'none',
+    reduction: o.reduction,
     bounds: { ...rest, ...Object.fromEntries(BUDGET_KEYS.map((k) => [k, budget[k]])) },
     distinctStates: result.distinctStates,
     transitions: result.transitions,
@@ -135,16 +146,16 @@ function round(x: number): number {
 export function traceFile(o: ExploreArgs, result: ExploreResult<World, Action>): TraceFile {
   const v = result.violation;
   if (v === undefined) throw new InputError('--trace: no violation was found, so there is no trace to write');
-  return { model: 'replication', variant: o.variant, bounds: o.bounds, invariant: v.invariant, steps: v.steps.map((s) => ({ action: s.action, text: s.text })) };
+  return { model: 'replication', variant: o.variant, bounds: o.bounds, reduction: o.reduction, invariant: v.invariant, steps: v.steps.map((s) => ({ action: s.action, text: s.text })) };
 }
 
 async function runExplore(o: ExploreArgs, io: Io): Promise<number> {
-  if (!o.json) io.out(`explore ${o.model} | variant ${o.variant ?? 'none'} | ${describeBounds(o.bounds)}${o.workers > 1 ? ` | ${o.workers} threads` : ''}`);
+  if (!o.json) io.out(`explore ${o.model} | variant ${o.variant ?? 'none'} | ${describeBounds(o.bounds)}${o.reduction === 'none' ? '' : ` | reduction ${o.reduction}`}${o.workers > 1 ? ` | ${o.workers} threads` : ''}`);
   const options = searchOptions(io, o, 100_000);
   const result =
     o.workers > 1
-      ? ((await exploreParallel({ model: 'replication', bounds: o.bounds, variant: o.variant }, o.workers, options)) as ExploreResult<World, Action>)
-      : explore(replicationModel(o.bounds, o.variant), options);
+      ? ((await exploreParallel({ model: 'replication', bounds: o.bounds, variant: o.variant, reduction: o.reduction }, o.workers, options)) as ExploreResult<World, Action>)
+      : explore(replicationModel(o.bounds, o.variant, undefined, o.reduction), options);
   if (io.isTty) io.status('');
   if (o.trace !== undefined && result.violation !== undefined) writeFileSync(o.trace, JSON.stringify(traceFile(o, result), null, 1));
   if (o.json) io.out(JSON.stringify(jsonSummary(o, result)));
@@ -170,14 +181,14 @@ function printHuman(io: Io, r: ExploreResult<World, Action>): void {
 }
 
 function runSimulate(o: ExploreArgs, options: { walks: number; depth: number; seed: number }, io: Io): number {
-  const model = replicationModel(o.bounds, o.variant);
+  const model = replicationModel(o.bounds, o.variant, undefined, o.reduction);
   const started = performance.now();
   const r = simulate(model, options);
   const seconds = (performance.now() - started) / 1000;
   const summary = { model: o.model, variant: o.variant ?? 'none', mode: 'simulate', ...options, walksRun: r.walks, states: r.states, seconds: round(seconds), statesPerSecond: Math.round(r.states / Math.max(seconds, 1e-6)), reached: [...r.reached.keys()] };
   const v = r.violation;
   if (o.trace !== undefined && v !== undefined) {
-    const file: TraceFile = { model: 'replication', variant: o.variant, bounds: o.bounds, invariant: v.invariant, steps: v.steps.map((s) => ({ action: s.action, text: s.text })) };
+    const file: TraceFile = { model: 'replication', variant: o.variant, bounds: o.bounds, reduction: o.reduction, invariant: v.invariant, steps: v.steps.map((s) => ({ action: s.action, text: s.text })) };
     writeFileSync(o.trace, JSON.stringify(file, null, 1));
   }
   if (o.json) {

@@ -21,7 +21,7 @@ describe('kafka-oracle explore', () => {
     const { status, stdout } = await run('--records', '1', ...NO_FAULTS, '--json');
     expect(status).toBe(0);
     const answer = JSON.parse(stdout.join('\n'));
-    expect(answer).toMatchObject({ model: 'replication', variant: 'none', distinctStates: 62, depth: 14, exhaustive: true });
+    expect(answer).toMatchObject({ model: 'replication', variant: 'none', distinctStates: 57, depth: 14, exhaustive: true });
     expect(answer.bounds).toMatchObject({ replicas: 3, records: 1, leaderEpochs: 2, expirations: 0 });
     expect(answer.violation).toBeUndefined();
     expect(typeof answer.statesPerSecond).toBe('number');
@@ -30,7 +30,7 @@ describe('kafka-oracle explore', () => {
   it('prints totals and the sometimes properties reached', async () => {
     const { status, stdout } = await run('--records', '1', ...NO_FAULTS);
     expect(status).toBe(0);
-    expect(stdout.join('\n')).toMatch(/exhaustive: 62 distinct states/);
+    expect(stdout.join('\n')).toMatch(/exhaustive: 57 distinct states/);
     expect(stdout.join('\n')).toMatch(/some-write-acked \(depth \d+\)/);
     expect(stdout.at(-1)).toBe('no invariant violated');
   });
@@ -62,8 +62,23 @@ describe('kafka-oracle explore', () => {
     expect(two).toMatchObject({ distinctStates: one.distinctStates, depth: one.depth, exhaustive: true });
   }, 60_000);
 
+  it('--reduction quiet-pushes: fewer states, the same verdict; its traces replay with the same eager steps', async () => {
+    const args = ['--records', '1', ...NO_FAULTS, '--expirations', '1', '--json'];
+    const full = JSON.parse((await run(...args)).stdout.join('\n'));
+    const reduced = JSON.parse((await run(...args, '--reduction', 'quiet-pushes')).stdout.join('\n'));
+    expect(full).toMatchObject({ reduction: 'none', distinctStates: 81371, exhaustive: true });
+    expect(reduced).toMatchObject({ reduction: 'quiet-pushes', distinctStates: 30076, exhaustive: true });
+    const trace = join(dir, 'reduced-kip101.json');
+    const found = await run('--variant', 'truncate-to-high-watermark', '--records', '1', '--reduction', 'quiet-pushes', '--trace', trace);
+    expect(found.status).toBe(1);
+    expect(JSON.parse(readFileSync(trace, 'utf8'))).toMatchObject({ reduction: 'quiet-pushes' });
+    const replayed = await run('--replay', trace);
+    expect(replayed.status).toBe(1);
+    expect(replayed.stdout[0]).toMatch(/reduction quiet-pushes/);
+  }, 120_000);
+
   it('bad input: one line, exit 2', async () => {
-    for (const args of [['--records', 'x'], ['--workers', '0'], ['--workers', '65'], ['--model', 'raft'], ['--variant', 'no-such'], ['--bogus', '1'], ['--replicas', '2', '--min-isr', '3'], ['--replay', join(dir, 'missing.json')]]) {
+    for (const args of [['--reduction', 'all'], ['--records', 'x'], ['--workers', '0'], ['--workers', '65'], ['--model', 'raft'], ['--variant', 'no-such'], ['--bogus', '1'], ['--replicas', '2', '--min-isr', '3'], ['--replay', join(dir, 'missing.json')]]) {
       const { status, stderr } = await run(...args);
       expect(status, args.join(' ')).toBe(2);
       expect(stderr).toHaveLength(1);

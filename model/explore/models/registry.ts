@@ -4,6 +4,7 @@
  */
 import type { Variant } from '../../../src/protocol/config.ts';
 import type { ExploreModel } from '../bfs.ts';
+import type { Reduction } from '../reduction.ts';
 import { type ReplicationBounds, replicationModel } from './replication.ts';
 import { type TransactionsBounds, type TransactionsProtocol, transactionsModel } from './transactions.ts';
 
@@ -11,6 +12,7 @@ export interface ReplicationRecipe {
   readonly model: 'replication';
   readonly bounds: ReplicationBounds;
   readonly variant: Variant | null;
+  readonly reduction?: Reduction;
 }
 
 export interface TransactionsRecipe {
@@ -25,7 +27,7 @@ export type ModelRecipe = ReplicationRecipe | TransactionsRecipe;
 export function buildModel(recipe: ModelRecipe): ExploreModel<unknown, unknown> {
   switch (recipe.model) {
     case 'replication':
-      return replicationModel(recipe.bounds, recipe.variant) as unknown as ExploreModel<unknown, unknown>;
+      return replicationModel(recipe.bounds, recipe.variant, undefined, recipe.reduction ?? 'none') as unknown as ExploreModel<unknown, unknown>;
     case 'transactions':
       return transactionsModel(recipe.bounds, recipe.protocol, recipe.invariants) as unknown as ExploreModel<unknown, unknown>;
   }

@@ -21,9 +21,10 @@ import { start } from '../../../src/machines/step.ts';
 import { DEFAULT_CONFIG, type ClusterConfig, type Variant } from '../../../src/protocol/config.ts';
 import { CONTROLLER, brokerNode } from '../../../src/protocol/messages.ts';
 import { type AbstractLog, EMPTY_LOG, recover } from '../abstract-log.ts';
-import { type Action, type Host, type Limits, applyAction, clockJump, describeAction, enabledActions, registration } from '../actions.ts';
+import { type Action, type Host, type Limits, applyAction, clockJump, describeAction, describeMessage, enabledActions, registration } from '../actions.ts';
 import type { ExploreModel, Violation } from '../bfs.ts';
-import { REPLICATION_INVARIANTS, firstViolation, invariantsNamed, observe } from '../judge.ts';
+import { REPLICATION_INVARIANTS, firstViolation, foldOwnView, invariantsNamed } from '../judge.ts';
+import { type QuietRule, type Reduction, deliverQuietPushes, isQuietPush } from '../reduction.ts';
 import { worldFingerprint, worldKey } from '../state-key.ts';
 import { type Budget, CONTROLLER_NODE, Draft, type Machines, NO_FAULTS, PRODUCER_NODE, type Snapshot, type World } from '../world.ts';
 
@@ -107,7 +108,8 @@ export function initialWorld(config: ClusterConfig, replicas: number): World {
   // Every broker registers at start (broker.ts's first BrokerRegistration), in id order.
   for (const b of ids) draft.deliver(CONTROLLER, { ...registration(b, 1), nowMs: 0 });
   settle(draft);
-  return draft.freeze();
+  const settled = draft.freeze();
+  return { ...settled, ghost: foldOwnView(settled) };
 }
 
 /**
@@ -165,12 +167,21 @@ function derivedEvents(before: World, after: World): string[] {
 export interface ReplicationModel extends ExploreModel<World, Action> {
   readonly config: ClusterConfig;
   readonly bounds: ReplicationBounds;
+  readonly reduction: Reduction | 'custom';
+  /** `world` after the reduction's eager steps (itself without a reduction): the form the reduced search keeps. */
+  normalForm(world: World): World;
 }
 
-export function replicationModel(bounds: ReplicationBounds, variant: Variant | null, invariants: readonly string[] = REPLICATION_INVARIANTS): ReplicationModel {
+export function replicationModel(
+  bounds: ReplicationBounds,
+  variant: Variant | null,
+  invariants: readonly string[] = REPLICATION_INVARIANTS,
+  reduction: Reduction | QuietRule = 'none',
+): ReplicationModel {
   const config = replicationConfig(bounds, variant);
   const judged = invariantsNamed(invariants);
   const limits: Limits = { records: bounds.records, budget: bounds.budget };
+  const quiet: QuietRule | undefined = typeof reduction === 'function' ? reduction : reduction === 'quiet-pushes' ? isQuietPush : undefined;
   const host: Host = {
     jump: clockJump(config as unknown as Record<string, unknown>),
     sendEvent: (value, nowMs) => ({ type: 'Send', nowMs, process: 0, topic: TOPIC, partition: PARTITION, value }),
@@ -185,15 +196,17 @@ export function replicationModel(bounds: ReplicationBounds, variant: Variant | n
   return {
     config,
     bounds,
+    reduction: typeof reduction === 'function' ? 'custom' : reduction,
     initial: initialWorld(config, bounds.replicas),
     actions: (world) => enabledActions(world, limits),
     next(world, action) {
       const draft = new Draft(world, MACHINES);
-      draft.ghost = observe(world);
       applyAction(draft, action, host);
-      const after = draft.freeze();
-      const p = partitionOf(after);
+      if (quiet !== undefined) deliverQuietPushes(draft, limits, quiet);
+      const frozen = draft.freeze();
+      const p = partitionOf(frozen);
       if (p.leaderEpoch > bounds.leaderEpochs || p.partitionEpoch > bounds.partitionEpochs) return null;
+      const after = { ...frozen, ghost: foldOwnView(frozen) };
       checkRefinement(after);
       const events = derivedEvents(world, after);
       return events.length === 0 ? after : { ...after, events: [...after.events, ...events] };
@@ -202,6 +215,20 @@ export function replicationModel(bounds: ReplicationBounds, variant: Variant | n
     fingerprint: (world) => worldFingerprint(world, bounds.replicas),
     check: (world) => firstViolation(world, judged),
     reached: (world): Violation[] => world.events.map((name) => ({ invariant: name, witness: `reached at depth ${world.depth}` })),
-    describe: (action, world) => describeAction(action, world),
+    describe(action, world) {
+      const text = describeAction(action, world);
+      if (quiet === undefined) return text;
+      const draft = new Draft(world, MACHINES);
+      applyAction(draft, action, host);
+      const delivered = deliverQuietPushes(draft, limits, quiet);
+      return delivered.length === 0 ? text : `${text}; then quietly ${delivered.map((e) => describeMessage(e)).join('; ')}`;
+    },
+    normalForm(world) {
+      if (quiet === undefined) return world;
+      const draft = new Draft(world, MACHINES);
+      if (deliverQuietPushes(draft, limits, quiet).length === 0) return world;
+      const formed = draft.freeze();
+      return { ...formed, ghost: foldOwnView(formed), depth: world.depth };
+    },
   };
 }

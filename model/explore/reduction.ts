@@ -1,0 +1,104 @@
+/**
+ * The quiet-push reduction (`--reduce`): a τ-confluence reduction (Groote & van de Pol;
+ * Blom & van de Pol's "prioritised τ") of the controller's LeaderAndIsr pushes.
+ *
+ * A push at the head of the controller→broker-b link is **quiet** when delivering it
+ * changes nothing any invariant reads and nothing any other action reads or writes:
+ *
+ * - the replica ignores it (`stale`, `other-incarnation`, `not-a-replica` in
+ *   `decideLeaderAndIsr`): delivery only removes the message; or
+ * - it is an ISR-only change (`update`: same leader epoch, newer partition epoch) and the
+ *   replica is not the leader: a follower records `isr` and `partitionEpoch`, which only a
+ *   leader reads (ISR checks, AlterPartition, the HW, min ISR) and which the next
+ *   LeaderAndIsr of a new epoch overwrites; the only other reader is the staleness check
+ *   of the pushes queued behind it on the same link, which FIFO keeps behind it.
+ *
+ * The invariants read each replica's role, leader epoch, HW and log, and the controller's
+ * partition (judge.ts `buildView`): a quiet push changes none of them. Every other action
+ * commutes with it and leaves it enabled, provided nothing can remove the push or the
+ * replica first: that is why the reduction applies only once the drop, duplicate,
+ * reorder, crash and power-loss budgets are spent (a `restart` needs a crash first). A
+ * new push only joins the link's tail. So quiet pushes are strongly confluent and
+ * invisible, and delivering them eagerly, right after the step that made them the head,
+ * reaches a state with the same verdicts as every state the full search reaches:
+ * the reduced search reaches exactly the quiet-normal forms of the full search's states.
+ * test/model/explore/reduction.test.ts checks that equality, and the commutation of every
+ * quiet push with every other enabled action, over every state of exhaustive runs, and
+ * that the same check catches an unsound reduction (every push eager).
+ *
+ * Quiet pushes cannot loop: each removes a message and only a controller decision (a new
+ * partition epoch, bounded) adds one.
+ */
+import { decideLeaderAndIsr, type ReplicaContext } from '../../src/machines/replica.ts';
+import type { LeaderAndIsr } from '../../src/protocol/messages.ts';
+import { assert } from '../../src/core/assert.ts';
+import { deliverAt, type Limits } from './actions.ts';
+import { type Budget, CONTROLLER_NODE, type Draft, type Envelope, type Snapshot, type World, brokerOf } from './world.ts';
+
+/** The reductions `explore` knows: none, or quiet pushes delivered eagerly. */
+export type Reduction = 'none' | 'quiet-pushes';
+export const REDUCTIONS: readonly Reduction[] = ['none', 'quiet-pushes'];
+
+/** Faults that could remove a queued push or its replica before it is delivered. */
+const REMOVING: readonly (keyof Budget)[] = ['drops', 'duplicates', 'reorders', 'crashes', 'powerLosses'];
+
+export function reductionApplies(used: Budget, budget: Budget): boolean {
+  return REMOVING.every((fault) => used[fault] >= budget[fault]);
+}
+
+/** Whether `e`, the head of its link, is a quiet push in a world whose replicas are `replicas`. */
+export function isQuietPush(e: Envelope, replicas: World['replicas']): boolean {
+  if (e.from !== CONTROLLER_NODE || e.message.type !== 'LeaderAndIsr') return false;
+  const b = brokerOf(e.to);
+  const snapshot = b < 0 ? null : replicas[b];
+  if (snapshot === null || snapshot === undefined) return false;
+  const decision = decideLeaderAndIsr(snapshot.context as ReplicaContext, e.message as LeaderAndIsr);
+  if (decision === 'stale' || decision === 'other-incarnation' || decision === 'not-a-replica') return true;
+  return decision === 'update' && snapshot.value !== 'leader';
+}
+
+/** Which pushes a reduction delivers eagerly (tests pass unsound ones to see them caught). */
+export type QuietRule = (e: Envelope, replicas: World['replicas']) => boolean;
+
+/** Index of the first link head that `quiet` accepts, or -1. */
+function quietHead(draft: Draft, quiet: QuietRule): number {
+  const network = draft.network;
+  for (let i = 0; i < network.length; i++) {
+    const e = network[i] as Envelope;
+    if (e.from !== CONTROLLER_NODE || !isHead(network, i)) continue;
+    if (quiet(e, draft.replicas)) return i;
+  }
+  return -1;
+}
+
+export function isHead(network: readonly Envelope[], i: number): boolean {
+  const e = network[i] as Envelope;
+  for (let j = 0; j < i; j++) if ((network[j] as Envelope).link === e.link) return false;
+  return true;
+}
+
+/**
+ * Deliver quiet pushes until none is at a link's head; returns the messages delivered
+ * (for traces). Each must leave its replica's role and effects unchanged (asserted: the
+ * argument above depends on it).
+ */
+export function deliverQuietPushes(draft: Draft, limits: Limits, quiet: QuietRule = isQuietPush): Envelope[] {
+  if (!reductionApplies(draft.used, limits.budget)) return [];
+  const delivered: Envelope[] = [];
+  for (let i = quietHead(draft, quiet); i >= 0; i = quietHead(draft, quiet)) {
+    const e = draft.network[i] as Envelope;
+    const b = brokerOf(e.to);
+    const before = draft.replicas[b];
+    const timers = draft.timers.length;
+    const messages = draft.network.length;
+    deliverAt(draft, i);
+    const after = draft.replicas[b];
+    if (quiet === isQuietPush) assert(sameValue(after, before) && draft.timers.length === timers && draft.network.length === messages - 1, `a quiet push to broker-${b} had an effect`);
+    delivered.push(e);
+  }
+  return delivered;
+}
+
+function sameValue(a: Snapshot | null | undefined, b: Snapshot | null | undefined): boolean {
+  return a?.value === b?.value || JSON.stringify(a?.value) === JSON.stringify(b?.value);
+}
