@@ -3,7 +3,8 @@
  * TLC constants: 3 replicas, ≤ 2 records, leader epochs ≤ 2; two session expirations) for
  * today's protocol, on two threads: the distinct-state count, depth, rate and memory.
  * A long campaign (tens of minutes), so it is not part of `npm run bench`'s default list:
- * `npm run bench explore-default` (threads: EXPLORE_WORKERS, default 2).
+ * `npm run bench explore-default` (threads: EXPLORE_WORKERS, default 2; EXPLORE_REDUCTION,
+ * default quiet-pushes, or none).
  */
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_REPLICATION_BOUNDS } from '../model/explore/models/replication.ts';
@@ -11,8 +12,9 @@ import { exploreParallel } from '../model/explore/parallel.ts';
 
 export async function run(): Promise<void> {
   const workers = Number(process.env['EXPLORE_WORKERS'] ?? 2);
+  const reduction = process.env['EXPLORE_REDUCTION'] === 'none' ? 'none' : 'quiet-pushes';
   let peakRss = 0;
-  const r = await exploreParallel({ model: 'replication', bounds: DEFAULT_REPLICATION_BOUNDS, variant: null }, workers, {
+  const r = await exploreParallel({ model: 'replication', bounds: DEFAULT_REPLICATION_BOUNDS, variant: null, reduction }, workers, {
     now: () => performance.now(),
     progressEvery: 1_000_000,
     onProgress: (p) => {
@@ -23,7 +25,7 @@ export async function run(): Promise<void> {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
   const verdict = r.violation === undefined ? (r.exhaustive ? 'exhaustive, no violation' : 'stopped') : `${r.violation.invariant} violated`;
   console.log(
-    `default bounds, ${workers} threads: ${r.distinctStates} states, ${r.transitions} transitions, depth ${r.depth}, ${r.seconds.toFixed(0)} s, ` +
+    `default bounds, ${workers} threads, reduction ${reduction}: ${r.distinctStates} states, ${r.transitions} transitions, depth ${r.depth}, ${r.seconds.toFixed(0)} s, ` +
       `${Math.round(r.distinctStates / Math.max(r.seconds, 1e-6))} states/s, peak RSS ${(peakRss / 2 ** 30).toFixed(1)} GiB (${Math.round(peakRss / r.distinctStates)} B/state); ${verdict}`,
   );
 }

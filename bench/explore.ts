@@ -1,10 +1,12 @@
 /**
  * The explorer's figures, one thread and two threads measured in the same run:
  *
- * - `records 1, lags 1`: one late ISR check, exhausted (49,555 states);
+ * - `records 1, lags 1`: one late ISR check, exhausted (45,914 states);
  * - `KIP-101 search`: `--variant truncate-to-high-watermark --records 1` with two session
- *   expirations, until BFS finds the shortest counterexample (242,687 states on one thread);
- * - `records 1, 1 expiration, 1 racing timeout`: exhausted.
+ *   expirations, until BFS finds the shortest counterexample (174,258 states on one thread);
+ * - `records 1, 1 expiration, 1 racing timeout`: exhausted (375,548);
+ * - the same two under `--reduction quiet-pushes` (model/explore/reduction.ts), and the
+ *   default bounds with one expiration under it (465,800).
  *
  * Rates are distinct states per wall-clock second and, for one thread, per CPU second of
  * this process (what one core gives when the machine is shared). Bytes per state: the
@@ -17,6 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { type ExploreResult, explore } from '../model/explore/bfs.ts';
 import { DEFAULT_REPLICATION_BOUNDS, type ReplicationBounds, replicationModel } from '../model/explore/models/replication.ts';
 import { exploreParallel } from '../model/explore/parallel.ts';
+import type { Reduction } from '../model/explore/reduction.ts';
 import { NO_FAULTS, type Budget } from '../model/explore/world.ts';
 import type { Variant } from '../src/protocol/config.ts';
 
@@ -25,12 +28,16 @@ interface Case {
   readonly variant: Variant | null;
   readonly records: number;
   readonly budget: Partial<Budget>;
+  readonly reduction?: Reduction;
 }
 
 const CASES: readonly Case[] = [
   { name: 'records 1, lags 1 (exhaustive)', variant: null, records: 1, budget: { lags: 1 } },
   { name: 'KIP-101 search (truncate-to-high-watermark, records 1, expirations 2)', variant: 'truncate-to-high-watermark', records: 1, budget: { expirations: 2 } },
   { name: 'records 1, expirations 1, timeouts 1 (exhaustive)', variant: null, records: 1, budget: { expirations: 1, timeouts: 1 } },
+  { name: 'KIP-101 search, quiet pushes', variant: 'truncate-to-high-watermark', records: 1, budget: { expirations: 2 }, reduction: 'quiet-pushes' },
+  { name: 'records 1, expirations 1, timeouts 1, quiet pushes (exhaustive)', variant: null, records: 1, budget: { expirations: 1, timeouts: 1 }, reduction: 'quiet-pushes' },
+  { name: 'defaults with expirations 1, quiet pushes (exhaustive)', variant: null, records: 2, budget: { expirations: 1 }, reduction: 'quiet-pushes' },
 ];
 
 function heapUsed(): number {
@@ -49,7 +56,7 @@ export async function run(): Promise<void> {
     const before = heapUsed();
     let peak = before;
     const cpuBefore = process.cpuUsage();
-    const one = explore(replicationModel(bounds, c.variant), { now: () => performance.now(), progressEvery: 10_000, onProgress: () => (peak = Math.max(peak, process.memoryUsage().heapUsed)) });
+    const one = explore(replicationModel(bounds, c.variant, undefined, c.reduction ?? 'none'), { now: () => performance.now(), progressEvery: 10_000, onProgress: () => (peak = Math.max(peak, process.memoryUsage().heapUsed)) });
     peak = Math.max(peak, process.memoryUsage().heapUsed);
     const cpu = process.cpuUsage(cpuBefore);
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;
@@ -59,7 +66,7 @@ export async function run(): Promise<void> {
         `${Math.round(rate)} states/s wall, ${Math.round(one.distinctStates / Math.max(cpuSeconds, 1e-6))} states per CPU second, ${Math.round(one.transitions / Math.max(one.seconds, 1e-6))} transitions/s, ` +
         `visited ${(one.visitedBytes / one.distinctStates).toFixed(1)} B/state, heap peak +${((peak - before) / one.distinctStates).toFixed(0)} B/state; ${verdict(one)}`,
     );
-    const two = await exploreParallel({ model: 'replication', bounds, variant: c.variant }, 2, { now: () => performance.now() });
+    const two = await exploreParallel({ model: 'replication', bounds, variant: c.variant, reduction: c.reduction ?? 'none' }, 2, { now: () => performance.now() });
     const rate2 = two.distinctStates / Math.max(two.seconds, 1e-6);
     console.log(`${c.name}, 2 threads: ${two.distinctStates} states, depth ${two.depth}, ${two.seconds.toFixed(1)} s, ${Math.round(rate2)} states/s wall (${(rate2 / rate).toFixed(2)}x one thread); ${verdict(two)}`);
   }

@@ -120,17 +120,25 @@ export function firstViolation(world: World, judged: readonly Invariant[]): { in
  * the current leader, whose epoch is the controller's, so an entry of an older epoch, or
  * of a process that has since restarted, is dead (the controller's epoch only grows).
  */
-export function foldOwnView(world: World): Ghost {
+/** What the fold reads: a frozen world, or a draft about to be frozen (world.ts `Draft`). */
+export type Foldable = Pick<World, 'controller' | 'replicas' | 'restarts' | 'disks' | 'ghost' | 'depth'>;
+
+export function foldOwnView(world: Foldable): Ghost {
   return forgetDead(world, fold(world));
 }
 
-function forgetDead(world: World, ghost: Ghost): Ghost {
+function isLive(h: Ghost['leaderHighWatermarks'][number], epoch: number, incarnation: number): boolean {
+  return h !== undefined && h.epoch >= epoch && h.incarnation === incarnation;
+}
+
+function forgetDead(world: Foldable, ghost: Ghost): Ghost {
   const p = (world.controller.context as ControllerContext).partitions[0];
   const epoch = p === undefined ? -1 : p.leaderEpoch;
-  const live = (h: Ghost['leaderHighWatermarks'][number], b: number) => h !== undefined && h.epoch >= epoch && h.incarnation === world.restarts[b];
   const hws = ghost.leaderHighWatermarks;
-  if (hws.every((h, b) => h === undefined || live(h, b))) return ghost;
-  const kept = hws.map((h, b) => (live(h, b) ? h : undefined));
+  let dead = false;
+  for (let b = 0; b < hws.length; b++) if (hws[b] !== undefined && !isLive(hws[b], epoch, world.restarts[b] as number)) dead = true;
+  if (!dead) return ghost;
+  const kept = hws.map((h, b) => (isLive(h, epoch, world.restarts[b] as number) ? h : undefined));
   while (kept.length > 0 && kept[kept.length - 1] === undefined) kept.pop();
   return { ...ghost, leaderHighWatermarks: kept };
 }
@@ -140,7 +148,7 @@ function forgetDead(world: World, ghost: Ghost): Ghost {
  * leader, running as leader in the controller's epoch), read straight off the world: the
  * HW its incarnation exposed, and each offset below that HW first seen committed.
  */
-function fold(world: World): Ghost {
+function fold(world: Foldable): Ghost {
   const p = (world.controller.context as ControllerContext).partitions[0];
   const b = p === undefined ? -1 : p.leader;
   const snapshot = b < 0 ? null : world.replicas[b];
@@ -160,7 +168,7 @@ function fold(world: World): Ghost {
   return foldCommitted(world, ghost, b, v.highWatermark);
 }
 
-function foldCommitted(world: World, ghost: Ghost, b: number, highWatermark: number): Ghost {
+function foldCommitted(world: Foldable, ghost: Ghost, b: number, highWatermark: number): Ghost {
   let committed = ghost.committed;
   let log: LogEntry[] | undefined;
   for (let offset = 0; offset < highWatermark; offset++) {

@@ -146,6 +146,8 @@ export class Draft {
   used: Budget;
   ghost: Ghost;
   events: string[] = [];
+  /** The depth the frozen world will have. */
+  readonly depth: number;
 
   constructor(
     readonly base: World,
@@ -164,6 +166,7 @@ export class Draft {
     this.timers = [...base.timers];
     this.used = base.used;
     this.ghost = base.ghost;
+    this.depth = base.depth + 1;
   }
 
   freeze(): World {
@@ -181,7 +184,7 @@ export class Draft {
       timers: same(this.timers.sort(compareTimers), this.base.timers),
       used: this.used,
       ghost: this.ghost,
-      depth: this.base.depth + 1,
+      depth: this.depth,
       events: this.events,
     };
   }

@@ -108,8 +108,8 @@ export function initialWorld(config: ClusterConfig, replicas: number): World {
   // Every broker registers at start (broker.ts's first BrokerRegistration), in id order.
   for (const b of ids) draft.deliver(CONTROLLER, { ...registration(b, 1), nowMs: 0 });
   settle(draft);
-  const settled = draft.freeze();
-  return { ...settled, ghost: foldOwnView(settled) };
+  draft.ghost = foldOwnView(draft);
+  return draft.freeze();
 }
 
 /**
@@ -146,22 +146,20 @@ function checkRefinement(world: World): void {
 
 const refined = new WeakMap<object, AbstractLog>();
 
-function partitionOf(world: World): ControllerContext['partitions'][number] {
+function partitionOf(world: Pick<World, 'controller'>): ControllerContext['partitions'][number] {
   const p = (world.controller.context as ControllerContext).partitions[0];
   assert(p !== undefined, 'the controller knows the partition');
   return p;
 }
 
-/** Sometimes-events a step shows by comparing before and after. */
-function derivedEvents(before: World, after: World): string[] {
-  const events: string[] = [];
+/** Sometimes-events a step shows by comparing the world before and the draft after. */
+function addDerivedEvents(before: World, after: Draft): void {
   const p = partitionOf(before);
   const q = partitionOf(after);
-  if (q.leader !== p.leader && p.leader !== -1 && before.ghost.acked.length > 0) events.push('leader-changed-after-ack');
-  if (q.isr.length < p.isr.length) events.push('isr-shrank');
+  if (q.leader !== p.leader && p.leader !== -1 && before.ghost.acked.length > 0) after.events.push('leader-changed-after-ack');
+  if (q.isr.length < p.isr.length) after.events.push('isr-shrank');
   const producer = after.producer.context as ProducerContext;
-  if (producer.partitions.some((x) => x.batches.some((b) => b.attempts > 1))) events.push('producer-retried');
-  return events;
+  if (producer.partitions.some((x) => x.batches.some((b) => b.attempts > 1))) after.events.push('producer-retried');
 }
 
 export interface ReplicationModel extends ExploreModel<World, Action> {
@@ -203,13 +201,13 @@ export function replicationModel(
       const draft = new Draft(world, MACHINES);
       applyAction(draft, action, host);
       if (quiet !== undefined) deliverQuietPushes(draft, limits, quiet);
-      const frozen = draft.freeze();
-      const p = partitionOf(frozen);
+      const p = partitionOf(draft);
       if (p.leaderEpoch > bounds.leaderEpochs || p.partitionEpoch > bounds.partitionEpochs) return null;
-      const after = { ...frozen, ghost: foldOwnView(frozen) };
+      draft.ghost = foldOwnView(draft);
+      addDerivedEvents(world, draft);
+      const after = draft.freeze();
       checkRefinement(after);
-      const events = derivedEvents(world, after);
-      return events.length === 0 ? after : { ...after, events: [...after.events, ...events] };
+      return after;
     },
     key: (world) => worldKey(world, bounds.replicas),
     fingerprint: (world) => worldFingerprint(world, bounds.replicas),
@@ -227,8 +225,8 @@ export function replicationModel(
       if (quiet === undefined) return world;
       const draft = new Draft(world, MACHINES);
       if (deliverQuietPushes(draft, limits, quiet).length === 0) return world;
-      const formed = draft.freeze();
-      return { ...formed, ghost: foldOwnView(formed), depth: world.depth };
+      draft.ghost = foldOwnView(draft);
+      return { ...draft.freeze(), depth: world.depth };
     },
   };
 }

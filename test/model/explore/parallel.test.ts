@@ -24,6 +24,13 @@ describe('parallel exploration', () => {
     expect([...two.reached.keys()].sort()).toEqual([...one.reached.keys()].sort());
   }, 60_000);
 
+  it('with the quiet-push reduction too: 30,076 states on both', async () => {
+    const b = bounds(1, { expirations: 1 });
+    const two = await exploreParallel({ model: 'replication', bounds: b, variant: null, reduction: 'quiet-pushes' }, 2);
+    expect(two).toMatchObject({ distinctStates: 30_076, exhaustive: true });
+    expect(explore(replicationModel(b, null, undefined, 'quiet-pushes')).distinctStates).toBe(30_076);
+  }, 120_000);
+
   it('and a counterexample of the same length (enable.idempotence=false duplicates a retried write)', async () => {
     const b = bounds(1, { timeouts: 1 }, false);
     const one = explore(replicationModel(b, null));
