@@ -15,10 +15,12 @@
  *
  * The invariants read each replica's role, leader epoch, HW and log, and the controller's
  * partition (judge.ts `buildView`): a quiet push changes none of them. Every other action
- * commutes with it and leaves it enabled, provided nothing can remove the push or the
- * replica first: that is why the reduction applies only once the drop, duplicate,
- * reorder, crash and power-loss budgets are spent (a `restart` needs a crash first). A
- * new push only joins the link's tail. So quiet pushes are strongly confluent and
+ * commutes with it and leaves it enabled, except two that absorb it: a crash or power
+ * loss of its broker discards the replica's volatile state and the messages to it, which
+ * is all the push touched, so crashing after it is crashing without it (a `restart` needs
+ * a crash first). A drop, duplicate or reorder could remove or repeat the push itself, so
+ * the reduction applies only once those budgets are spent. A new push only joins the
+ * link's tail. So quiet pushes are confluent and
  * invisible, and delivering them eagerly, right after the step that made them the head,
  * reaches a state with the same verdicts as every state the full search reaches:
  * the reduced search reaches exactly the quiet-normal forms of the full search's states.
@@ -39,8 +41,8 @@ import { type Budget, CONTROLLER_NODE, type Draft, type Envelope, type Snapshot,
 export type Reduction = 'none' | 'quiet-pushes';
 export const REDUCTIONS: readonly Reduction[] = ['none', 'quiet-pushes'];
 
-/** Faults that could remove a queued push or its replica before it is delivered. */
-const REMOVING: readonly (keyof Budget)[] = ['drops', 'duplicates', 'reorders', 'crashes', 'powerLosses'];
+/** Faults that could remove, repeat or overtake a queued push (a crash absorbs it: see above). */
+const REMOVING: readonly (keyof Budget)[] = ['drops', 'duplicates', 'reorders'];
 
 export function reductionApplies(used: Budget, budget: Budget): boolean {
   return REMOVING.every((fault) => used[fault] >= budget[fault]);

@@ -105,6 +105,36 @@ describe('explorer: the KIP-320 counterexample (no-leader-epoch-fencing)', () =>
  */
 const KAFKA7128 = 'test/model/explore/fixtures/kafka7128-no-isr-join-epoch-check.json';
 
+/**
+ * The same counterexample found under `--reduction quiet-pushes` (model/explore/reduction.ts):
+ * 1,081,884 states instead of 4,071,703, and 19 steps, the full trace's 21 with two quiet
+ * pushes folded into the steps before them. Replaying applies the same eager steps.
+ */
+const REDUCED = 'test/model/explore/fixtures/kip320-no-leader-epoch-fencing-quiet-pushes.json';
+
+describe('explorer: KIP-320 under the quiet-push reduction', () => {
+  const reduced = JSON.parse(readFileSync(REDUCED, 'utf8')) as TraceFile;
+
+  it('reproduces in 19 steps, two of them followed by quiet pushes, ending on the same stale Fetch', () => {
+    expect(reduced).toMatchObject({ reduction: 'quiet-pushes', variant: 'no-leader-epoch-fencing', invariant: 'log-matching' });
+    const outcome = replayTrace(reduced, REDUCED);
+    expect(outcome.violation).toMatchObject({ invariant: 'log-matching', step: 19 });
+    expect(outcome.violation?.witness).toBe('offset 0: broker-0 holds v0/epoch 1, broker-2 holds v0/epoch 0, below both HWs (1, 1)');
+    expect(outcome.lines.filter((l) => l.includes('then quietly'))).toHaveLength(2);
+  });
+
+  it('twin: today\'s protocol on the same steps violates nothing', () => {
+    const outcome = replayTrace({ ...reduced, variant: null }, REDUCED);
+    expect(outcome.violation).toBeUndefined();
+  });
+
+  it('replayed without the reduction the quiet pushes stay queued, so step 18 delivers a stale push instead and nothing is violated', () => {
+    const outcome = replayTrace({ ...reduced, reduction: 'none' }, REDUCED);
+    expect(outcome.violation).toBeUndefined();
+    expect(outcome.lines.at(-3)).toMatch(/18\. deliver controller→broker-0 LeaderAndIsr leader=1 leaderEpoch=1/);
+  });
+});
+
 describe('explorer: the KAFKA-7128 counterexample (no-isr-join-epoch-check)', () => {
   const t = JSON.parse(readFileSync(KAFKA7128, 'utf8')) as TraceFile;
 
