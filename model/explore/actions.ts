@@ -187,7 +187,7 @@ export function applyAction(draft: Draft, action: Action, host: Host): void {
       assert(disk !== undefined, 'a disk per broker');
       if (action.cut < logEndOffset(disk)) draft.events.push('power-loss-lost-data');
       draft.crash(action.broker);
-      draft.disks[action.broker] = powerLoss(disk, action.cut);
+      draft.set('disks', action.broker, powerLoss(disk, action.cut));
       return;
     }
     case 'restart':
@@ -231,7 +231,7 @@ function fire(draft: Draft, node: string, id: string, late: boolean, jump: numbe
   assert(timer !== undefined, `timer ${node}:${id} is pending`);
   draft.timers.splice(index, 1);
   const b = brokerOf(node);
-  if (late && b >= 0) draft.clocks[b] = (draft.clocks[b] as number) + jump;
+  if (late && b >= 0) draft.set('clocks', b, (draft.clocks[b] as number) + jump);
   // The producer's timers are timeouts and backoffs: when one fires, its time has passed.
   if (node === PRODUCER_NODE) draft.producerClock += jump;
   draft.deliverFrom(node, timer.event, draft.nowAt(node));

@@ -132,13 +132,14 @@ export function brokerOf(node: string): number {
 
 /** Mutable scratch copy of a world while one action runs; `freeze` returns the new world. */
 export class Draft {
-  replicas: (Snapshot | null)[];
+  /** These five are shared with the base world until `set` copies one (copy on write). */
+  replicas: readonly (Snapshot | null)[];
   controller: Snapshot;
   producer: Snapshot;
-  disks: AbstractLog[];
-  incarnations: number[];
-  restarts: number[];
-  clocks: number[];
+  disks: readonly AbstractLog[];
+  incarnations: readonly number[];
+  restarts: readonly number[];
+  clocks: readonly number[];
   controllerClock: number;
   producerClock: number;
   network: Envelope[];
@@ -153,13 +154,13 @@ export class Draft {
     readonly base: World,
     readonly machines: Machines,
   ) {
-    this.replicas = [...base.replicas];
+    this.replicas = base.replicas;
     this.controller = base.controller;
     this.producer = base.producer;
-    this.disks = [...base.disks];
-    this.incarnations = [...base.incarnations];
-    this.restarts = [...base.restarts];
-    this.clocks = [...base.clocks];
+    this.disks = base.disks;
+    this.incarnations = base.incarnations;
+    this.restarts = base.restarts;
+    this.clocks = base.clocks;
     this.controllerClock = base.controllerClock;
     this.producerClock = base.producerClock;
     this.network = [...base.network];
@@ -171,13 +172,13 @@ export class Draft {
 
   freeze(): World {
     return {
-      replicas: same(this.replicas, this.base.replicas),
+      replicas: this.replicas,
       controller: this.controller,
       producer: this.producer,
-      disks: same(this.disks, this.base.disks),
-      incarnations: same(this.incarnations, this.base.incarnations),
-      restarts: same(this.restarts, this.base.restarts),
-      clocks: same(this.clocks, this.base.clocks),
+      disks: this.disks,
+      incarnations: this.incarnations,
+      restarts: this.restarts,
+      clocks: this.clocks,
       controllerClock: this.controllerClock,
       producerClock: this.producerClock,
       network: same(byLink(this.network), this.base.network),
@@ -268,7 +269,7 @@ export class Draft {
     const before = this.disks[b] as AbstractLog;
     const after = applyStorage(before, command);
     if (command.type === 'truncate' && after.batches.length < before.batches.length) this.events.push('truncation-happened');
-    this.disks[b] = after;
+    this.set('disks', b, after);
   }
 
   private onClient(event: { readonly type: string; readonly f: string; readonly value: readonly (readonly unknown[])[] }): void {
@@ -310,15 +311,23 @@ export class Draft {
   private setSnapshot(node: string, snapshot: Snapshot): void {
     if (node === CONTROLLER_NODE) this.controller = snapshot;
     else if (node === PRODUCER_NODE) this.producer = snapshot;
-    else this.replicas[brokerOf(node)] = snapshot;
+    else this.set('replicas', brokerOf(node), snapshot);
   }
 
   /** Remove a crashed broker's machine, its timers and the messages addressed to it. */
   crash(b: number): void {
     const node = brokerNode(b);
-    this.replicas[b] = null;
+    this.set('replicas', b, null);
     this.timers = this.timers.filter((t) => t.node !== node);
     this.network = this.network.filter((e) => e.to !== node);
+  }
+
+  /** Write entry `b` of a copy-on-write array (the first write copies it). */
+  set<K extends 'replicas' | 'disks' | 'incarnations' | 'restarts' | 'clocks'>(array: K, b: number, value: Draft[K][number]): void {
+    if (this[array][b] === value) return;
+    const copy = [...this[array]] as Draft[K][number][];
+    copy[b] = value;
+    (this as { [key in K]: readonly Draft[K][number][] })[array] = copy;
   }
 
   spend(fault: keyof Budget): void {

@@ -76,7 +76,7 @@ export function replicationConfig(bounds: ReplicationBounds, variant: Variant | 
 function startReplica(config: ClusterConfig, b: number, incarnationId: number, draft: Draft): void {
   const recovered = recover(draft.disks[b] ?? EMPTY_LOG);
   const started = start(replicaMachine, { config, brokerId: b, incarnationId, topic: TOPIC, partition: PARTITION, recovered });
-  draft.disks[b] = { ...(draft.disks[b] ?? EMPTY_LOG), leaderEpochCheckpoint: recovered.leaderEpochCache };
+  draft.set('disks', b, { ...(draft.disks[b] ?? EMPTY_LOG), leaderEpochCheckpoint: recovered.leaderEpochCache });
   draft.adopt(brokerNode(b), started.snapshot as unknown as Snapshot, started.effects);
 }
 
@@ -185,8 +185,8 @@ export function replicationModel(
     sendEvent: (value, nowMs) => ({ type: 'Send', nowMs, process: 0, topic: TOPIC, partition: PARTITION, value }),
     restart: (draft, b) => {
       const restarts = (draft.restarts[b] as number) + 1;
-      draft.restarts[b] = restarts;
-      draft.incarnations[b] = restarts + 1;
+      draft.set('restarts', b, restarts);
+      draft.set('incarnations', b, restarts + 1);
       startReplica(config, b, restarts + 1, draft);
       draft.send(brokerNode(b), CONTROLLER_NODE, registration(b, restarts + 1));
     },
