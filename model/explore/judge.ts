@@ -114,15 +114,15 @@ export function firstViolation(world: World, judged: readonly Invariant[]): { in
   return undefined;
 }
 
+/** What the fold reads: a frozen world, or a draft about to be frozen (world.ts `Draft`). */
+export type Foldable = Pick<World, 'controller' | 'replicas' | 'restarts' | 'disks' | 'ghost' | 'depth'>;
+
 /**
  * `world`'s ghost with `world`'s own view folded in (Ledger.observe), then without the
  * leader HWs no invariant can read again: `high-watermark-monotonic` reads the entry of
  * the current leader, whose epoch is the controller's, so an entry of an older epoch, or
  * of a process that has since restarted, is dead (the controller's epoch only grows).
  */
-/** What the fold reads: a frozen world, or a draft about to be frozen (world.ts `Draft`). */
-export type Foldable = Pick<World, 'controller' | 'replicas' | 'restarts' | 'disks' | 'ghost' | 'depth'>;
-
 export function foldOwnView(world: Foldable): Ghost {
   return forgetDead(world, fold(world));
 }

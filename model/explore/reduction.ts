@@ -1,5 +1,5 @@
 /**
- * The quiet-push reduction (`--reduce`): a τ-confluence reduction (Groote & van de Pol;
+ * The quiet-push reduction (`--reduction quiet-pushes`): a τ-confluence reduction (Groote & van de Pol;
  * Blom & van de Pol's "prioritised τ") of the controller's LeaderAndIsr pushes.
  *
  * A push at the head of the controller→broker-b link is **quiet** when delivering it
@@ -20,13 +20,13 @@
  * is all the push touched, so crashing after it is crashing without it (a `restart` needs
  * a crash first). A drop, duplicate or reorder could remove or repeat the push itself, so
  * the reduction applies only once those budgets are spent. A new push only joins the
- * link's tail. So quiet pushes are confluent and
- * invisible, and delivering them eagerly, right after the step that made them the head,
- * reaches a state with the same verdicts as every state the full search reaches:
- * the reduced search reaches exactly the quiet-normal forms of the full search's states.
- * test/model/explore/reduction.test.ts checks that equality, and the commutation of every
- * quiet push with every other enabled action, over every state of exhaustive runs, and
- * that the same check catches an unsound reduction (every push eager).
+ * link's tail. So quiet pushes are confluent and invisible, and delivering them eagerly,
+ * right after the step that made them a link's head, makes the reduced search reach
+ * exactly the quiet-normal forms of the full search's states, with the same verdicts.
+ * test/model/explore/reduction.test.ts checks that equality, and that every quiet push
+ * commutes with (or is absorbed by) every other enabled action, over every state of
+ * exhaustive runs, and that the same checks catch two unsound rules (every push eager;
+ * quiet pushes eager while a drop remains).
  *
  * Quiet pushes cannot loop: each removes a message and only a controller decision (a new
  * partition epoch, bounded) adds one.
@@ -44,7 +44,7 @@ export const REDUCTIONS: readonly Reduction[] = ['none', 'quiet-pushes'];
 /** Faults that could remove, repeat or overtake a queued push (a crash absorbs it: see above). */
 const REMOVING: readonly (keyof Budget)[] = ['drops', 'duplicates', 'reorders'];
 
-export function reductionApplies(used: Budget, budget: Budget): boolean {
+function reductionApplies(used: Budget, budget: Budget): boolean {
   return REMOVING.every((fault) => used[fault] >= budget[fault]);
 }
 

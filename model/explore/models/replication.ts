@@ -26,7 +26,7 @@ import type { ExploreModel, Violation } from '../bfs.ts';
 import { REPLICATION_INVARIANTS, firstViolation, foldOwnView, invariantsNamed } from '../judge.ts';
 import { type QuietRule, type Reduction, deliverQuietPushes, isQuietPush } from '../reduction.ts';
 import { worldFingerprint, worldKey } from '../state-key.ts';
-import { type Budget, CONTROLLER_NODE, Draft, type Machines, NO_FAULTS, PRODUCER_NODE, type Snapshot, type World } from '../world.ts';
+import { type Budget, CONTROLLER_NODE, Draft, type Envelope, type Machines, NO_FAULTS, PRODUCER_NODE, type Snapshot, type World } from '../world.ts';
 
 export const TOPIC = 'orders';
 export const PARTITION = 0;
@@ -191,6 +191,12 @@ export function replicationModel(
       draft.send(brokerNode(b), CONTROLLER_NODE, registration(b, restarts + 1));
     },
   };
+  /** The action's effects, then the reduction's eager steps (the pushes they delivered). */
+  const advance = (world: World, action: Action): { draft: Draft; delivered: readonly Envelope[] } => {
+    const draft = new Draft(world, MACHINES);
+    applyAction(draft, action, host);
+    return { draft, delivered: quiet === undefined ? [] : deliverQuietPushes(draft, limits, quiet) };
+  };
   return {
     config,
     bounds,
@@ -198,9 +204,7 @@ export function replicationModel(
     initial: initialWorld(config, bounds.replicas),
     actions: (world) => enabledActions(world, limits),
     next(world, action) {
-      const draft = new Draft(world, MACHINES);
-      applyAction(draft, action, host);
-      if (quiet !== undefined) deliverQuietPushes(draft, limits, quiet);
+      const { draft } = advance(world, action);
       const p = partitionOf(draft);
       if (p.leaderEpoch > bounds.leaderEpochs || p.partitionEpoch > bounds.partitionEpochs) return null;
       draft.ghost = foldOwnView(draft);
@@ -215,10 +219,7 @@ export function replicationModel(
     reached: (world): Violation[] => world.events.map((name) => ({ invariant: name, witness: `reached at depth ${world.depth}` })),
     describe(action, world) {
       const text = describeAction(action, world);
-      if (quiet === undefined) return text;
-      const draft = new Draft(world, MACHINES);
-      applyAction(draft, action, host);
-      const delivered = deliverQuietPushes(draft, limits, quiet);
+      const { delivered } = quiet === undefined ? { delivered: [] } : advance(world, action);
       return delivered.length === 0 ? text : `${text}; then quietly ${delivered.map((e) => describeMessage(e)).join('; ')}`;
     },
     normalForm(world) {
