@@ -14,8 +14,8 @@
  * FENCED_LEADER_EPOCH, and the same steps violate nothing.
  *
  * `kafka-oracle explore --variant no-leader-epoch-fencing --records 1` (the other bounds
- * at their defaults) finds this trace, the shortest (21 steps), after 6,337,907 distinct
- * states in about 24 minutes (spec/explorer-kip320.md), too long for a test: here the
+ * at their defaults) finds this trace, the shortest (21 steps), after 4,071,703 distinct
+ * states in about 5 minutes (spec/explorer-kip320.md), too long for a test: here the
  * trace is replayed, and BFS runs from a state part-way along it, as the KIP-101 test does.
  */
 import { readFileSync } from 'node:fs';

@@ -3,7 +3,7 @@
  * distinct-state counts pinned (a change in the machines' meaning shows as a diff), the
  * `sometimes` twins reached, and the KIP-101 counterexample (13 steps, the shortest:
  * found by `kafka-oracle explore --variant truncate-to-high-watermark --records 1
- * --lags 0 --timeouts 0` after 242,687 states, pinned as data) violating
+ * --lags 0 --timeouts 0` after 174,258 states, pinned as data) violating
  * leader-completeness under the variant and not under today's protocol. The default-bounds figures are in spec/explorer.md and
  * bench/explore.ts (vitest loads xstate's slower development build).
  */
