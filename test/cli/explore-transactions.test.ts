@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseTransactionsArgs } from '../../src/cli/explore-transactions.ts';
-import { captureIo } from '../../src/cli/io.ts';
-import { main } from '../../src/cli/main.ts';
+import { commandRunner } from './run-command.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'explore-txn-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -12,11 +11,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** The smallest configuration: one incarnation, one partition, one one-record transaction. */
 const SMALL = ['--model', 'transactions', '--incarnations', '1', '--partitions', '1'];
 
-async function run(...args: string[]) {
-  const io = captureIo();
-  const status = await main(['explore', ...args], io);
-  return { status, stdout: io.stdout, stderr: io.stderr };
-}
+const run = commandRunner('explore');
 
 describe('kafka-oracle explore --model transactions', () => {
   it('--json answers with the issue\'s fields', async () => {

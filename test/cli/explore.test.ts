@@ -2,19 +2,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { captureIo } from '../../src/cli/io.ts';
-import { main } from '../../src/cli/main.ts';
+import { commandRunner } from './run-command.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'explore-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const NO_FAULTS = ['--expirations', '0', '--timeouts', '0', '--lags', '0'];
 
-async function run(...args: string[]) {
-  const io = captureIo();
-  const status = await main(['explore', ...args], io);
-  return { status, stdout: io.stdout, stderr: io.stderr };
-}
+const run = commandRunner('explore');
 
 describe('kafka-oracle explore', () => {
   it('--json answers with the issue\'s fields', async () => {

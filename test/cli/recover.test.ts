@@ -2,12 +2,11 @@ import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { captureIo } from '../../src/cli/io.ts';
-import { main } from '../../src/cli/main.ts';
 import { topicPartitionOf } from '../../src/cli/recover.ts';
 import { RealFileSystem } from '../../src/storage/real-fs.ts';
 import { PartitionLog } from '../../src/storage/partition-log.ts';
 import { encodeBatch } from '../../src/storage/record-batch.ts';
+import { commandRunner } from './run-command.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'recover-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -29,11 +28,7 @@ function tornPartition(): { dir: string; logFile: string } {
   return { dir, logFile };
 }
 
-async function run(...args: string[]) {
-  const io = captureIo();
-  const status = await main(['recover', ...args], io);
-  return { status, stdout: io.stdout, stderr: io.stderr };
-}
+const run = commandRunner('recover');
 
 describe('kafka-oracle recover', () => {
   it('--json: what recovery kept and cut, and the torn tail is gone from the file', async () => {

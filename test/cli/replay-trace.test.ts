@@ -2,17 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { captureIo } from '../../src/cli/io.ts';
-import { main } from '../../src/cli/main.ts';
+import { commandRunner } from './run-command.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'replay-trace-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(...args: string[]) {
-  const io = captureIo();
-  const status = await main(['replay', ...args], io);
-  return { status, stdout: io.stdout, stderr: io.stderr };
-}
+const run = commandRunner('replay');
 
 describe('kafka-oracle replay --trace', () => {
   it('re-runs an explorer counterexample: the KIP-101 violation reproduces (exit 1)', async () => {

@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { captureIo } from '../../src/cli/io.ts';
-import { main } from '../../src/cli/main.ts';
+import { commandRunner } from './run-command.ts';
 
-async function run(...args: string[]) {
-  const io = captureIo();
-  const status = await main(['storage-check', ...args], io);
-  return { status, stdout: io.stdout, stderr: io.stderr };
-}
+const run = commandRunner('storage-check');
 
 describe('kafka-oracle storage-check', () => {
   it('passes with Kafka recovery and reports what each crash class cost', async () => {
