@@ -29,7 +29,8 @@ export interface ReplayOutcome {
   readonly final: World;
 }
 
-function validate(data: unknown, file: string): TraceFile {
+/** `data` as a replication trace, or an input error naming `file` and what is wrong. */
+export function validateTrace(data: unknown, file: string): TraceFile {
   const t = data as Partial<TraceFile> | null;
   if (t === null || typeof t !== 'object') throw new InputError(`${file}: a trace is a JSON object`);
   if (t.model !== 'replication') throw new InputError(`${file}: model must be 'replication', not ${JSON.stringify(t.model)}`);
@@ -79,9 +80,14 @@ export function replaySteps<S, A extends object>(model: ExploreModel<S, A>, step
   return violation === undefined ? { lines, final: state } : { lines, violation, final: state };
 }
 
+/** The trace's bounds, each one it leaves out at its default. */
+export function traceBounds(trace: TraceFile): ReplicationBounds {
+  return { ...DEFAULT_REPLICATION_BOUNDS, ...trace.bounds, budget: { ...DEFAULT_REPLICATION_BOUNDS.budget, ...trace.bounds.budget } };
+}
+
 export function replayTrace(data: unknown, file: string): ReplayOutcome {
-  const trace = validate(data, file);
-  const bounds: ReplicationBounds = { ...DEFAULT_REPLICATION_BOUNDS, ...trace.bounds, budget: { ...DEFAULT_REPLICATION_BOUNDS.budget, ...trace.bounds.budget } };
+  const trace = validateTrace(data, file);
+  const bounds = traceBounds(trace);
   const reduction = trace.reduction ?? 'none';
   const model = replicationModel(bounds, trace.variant, undefined, reduction);
   const outcome = replaySteps(model, trace.steps, file);

@@ -21,7 +21,7 @@ interface Entry {
 const commands: Record<string, Entry> = {
   // 'name': { summary: 'one line', load: async () => (await import('./name.ts')).command },
   check: { summary: 'the main job: the guarantee x configuration matrix on the simulated cluster, shrunk counterexamples', load: async () => (await import('./check.ts')).command },
-  replay: { summary: 'replay one counterexample of check step by step (--seed S --path P --config "...")', load: async () => (await import('./replay.ts')).command },
+  replay: { summary: 'replay one counterexample of check step by step (--seed S --path P --config "..."), or of explore (--trace FILE [--in explorer|sim])', load: async () => (await import('./replay.ts')).command },
   diagram: { summary: 'write Mermaid state diagrams generated from the replica, controller, producer, broker machines', load: async () => (await import('./diagram.ts')).command },
   'dump-log': { summary: 'print the record batches of a segment file (like kafka-dump-log)', load: async () => (await import('./dump-log.ts')).command },
   recover: { summary: 'recover a partition directory as Kafka does after an unclean shutdown; print what was kept and cut', load: async () => (await import('./recover.ts')).command },

@@ -1,6 +1,7 @@
 /**
  * `kafka-oracle replay --seed S --path P --config "..." [--guarantee NAME]`
  * `kafka-oracle replay --steps "send; run(5, seed 1); ..." --config "..." [--guarantee NAME]`
+ * `kafka-oracle replay --trace FILE [--in explorer|sim]` (an explorer counterexample: replay-trace.ts)
  *
  * Replays one counterexample of `check` step by step: fast-check regenerates the scenario
  * from the seed and path (or the step list is given as data), the simulated cluster runs it
@@ -27,10 +28,10 @@ import type { Io } from './io.ts';
 import type { Command } from './main.ts';
 import { isEosRow } from '../sim/eos/checker.ts';
 import { replayEos } from './replay-eos.ts';
-import { replayExplorerTrace } from './replay-trace.ts';
+import { TRACE_USAGE, replayExplorerTrace } from './replay-trace.ts';
 import { EOS_GUARANTEES } from '../../model/eos/invariants.ts';
 
-const USAGE = 'usage: kafka-oracle replay (--seed S --path P | --steps "STEPS") --config "key=value ..." [--guarantee NAME] [--data-dir DIR] [--history FILE]\n       kafka-oracle replay --trace FILE   (a counterexample written by kafka-oracle explore --trace)';
+const USAGE = `usage: kafka-oracle replay (--seed S --path P | --steps "STEPS") --config "key=value ..." [--guarantee NAME] [--data-dir DIR] [--history FILE]\n       ${TRACE_USAGE}`;
 
 interface Options {
   seed: number | undefined;
@@ -89,10 +90,7 @@ export const command: Command = {
       io.out(USAGE);
       return 0;
     }
-    if (args[0] === '--trace') {
-      if (args.length !== 2) throw new InputError(`--trace takes one file and no other option (${USAGE.split('\n')[1]?.trim()})`);
-      return replayExplorerTrace(args[1] as string, io);
-    }
+    if (args.includes('--trace') || args.includes('--in')) return replayExplorerTrace(args, io);
     const o = parseReplayArgs(args);
     const row = findRow(o.config as string, o.guarantee);
     if (isEosRow(row)) return replayEos(row, o, io);

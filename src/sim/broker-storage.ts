@@ -18,6 +18,7 @@ import type { EpochEntry, LogConfig, PartitionLogApi, ProducerStateSnapshot, Rec
 import { SimFileSystem } from '../storage/sim-fs.ts';
 import type { LogEntry } from '../../model/view.ts';
 import { batchFromRecordBatch, batchToBytes, entriesOf } from './log-adapter.ts';
+import { chooserKeeping } from './power-loss-cut.ts';
 
 /** What a restarted replica machine is seeded with: everything recovery rebuilt from disk. */
 export interface RecoveredPartition {
@@ -124,12 +125,27 @@ export class BrokerStorage {
     return { tornWrites: 0 };
   }
 
-  /** Power loss: the process dies and each file keeps a prefix of its unsynced writes. */
-  powerLoss(chooser: Chooser): CrashOutcome {
+  /**
+   * Power loss: the process dies and each file keeps a prefix of its unsynced writes
+   * (its last kept write possibly torn, unless `tornWrites` is false).
+   */
+  powerLoss(chooser: Chooser, tornWrites = true): CrashOutcome {
     assert(this.log !== undefined, 'power loss on a broker that is down');
     this.log = undefined;
-    const report = this.fs.powerLoss(chooser, { tornWrites: true });
+    const report = this.fs.powerLoss(chooser, { tornWrites });
     return { tornWrites: report.tornWrites };
+  }
+
+  /**
+   * The chooser for `powerLoss` (torn writes off) under which recovery keeps exactly the
+   * records below `cut`, as an explorer trace's power loss does (power-loss-cut.ts), or
+   * undefined when no prefix of the unsynced writes leaves that.
+   */
+  chooserKeepingBelow(cut: number): Chooser | undefined {
+    assert(this.log !== undefined, 'power loss on a broker that is down');
+    if (cut > this.logEndOffset()) return undefined;
+    const recover = (fs: SimFileSystem): LogEntry[] => readAll(PartitionLog.open(fs, this.partitionDir, this.config).log).flatMap(entriesOf);
+    return chooserKeeping(this.fs, recover, this.mirror.filter((e) => e.offset < cut));
   }
 
   /** The mirror equals what the segment files hold (records, offsets, epochs). */
@@ -172,7 +188,8 @@ export class BrokerStorage {
   }
 }
 
-function readAll(log: PartitionLogApi): LogBatch[] {
+/** Every batch of an open log, decoded. */
+export function readAll(log: PartitionLogApi): LogBatch[] {
   const batches: LogBatch[] = [];
   let offset = log.logStartOffset();
   while (offset < log.logEndOffset()) {

@@ -54,28 +54,7 @@ const QUIESCENCE_CHECK_MS = 50;
 
 export function runHistory(steps: readonly Step[], options: RunOptions): HistoryResult {
   const world = new World({ config: options.config, budget: options.budget, roles: options.roles, trace: options.trace ?? false });
-  const judged = INVARIANTS.filter((i) => i.kind === 'always' && (options.judge === undefined || options.judge.includes(i.name)));
-  const violations: Violation[] = [];
-  const seen = new Set<string>();
-  let judgedKey = '';
-  const judge = (): void => {
-    const view = world.view();
-    // HW-monotonic needs the ledger's memory of HWs: the key covers HWs, so skipping is safe.
-    const key = world.fingerprint(view);
-    if (key === judgedKey) return;
-    judgedKey = key;
-    for (const invariant of judged) {
-      if (seen.has(invariant.name)) continue;
-      const found = invariant.check({ view, ledger: world.ledger });
-      if (found === undefined) continue;
-      seen.add(invariant.name);
-      violations.push({ invariant: invariant.name, kind: invariant.kind, step: world.stepIndex, phase: world.phase, witness: found.summary });
-      world.note(`VIOLATED ${invariant.name}: ${found.summary}`);
-    }
-    world.ledger.observe(view);
-  };
-  world.observer = judge;
-  judge();
+  const violations = judgeEveryStep(world, options.judge);
   const skipped: number[] = [];
   steps.forEach((s, i) => {
     if (!world.apply(s)) skipped.push(i);
@@ -99,6 +78,37 @@ export function runHistory(steps: readonly Step[], options: RunOptions): History
   }
   world.observer = undefined;
   return { violations, reached, quiescent, skipped, world, ...(oracle === undefined ? {} : { anomalyTypes: oracle.anomalyTypes }) };
+}
+
+/**
+ * Judge the world's `always` invariants (those named in `judge`, default all) now and
+ * after every machine step and fault from now on (`world.observer`), then fold the view
+ * into the ledger. Returns the list the first violation of each invariant is appended to.
+ */
+export function judgeEveryStep(world: World, judge?: readonly string[]): Violation[] {
+  const judged = INVARIANTS.filter((i) => i.kind === 'always' && (judge === undefined || judge.includes(i.name)));
+  const violations: Violation[] = [];
+  const seen = new Set<string>();
+  let judgedKey = '';
+  const check = (): void => {
+    const view = world.view();
+    // HW-monotonic needs the ledger's memory of HWs: the key covers HWs, so skipping is safe.
+    const key = world.fingerprint(view);
+    if (key === judgedKey) return;
+    judgedKey = key;
+    for (const invariant of judged) {
+      if (seen.has(invariant.name)) continue;
+      const found = invariant.check({ view, ledger: world.ledger });
+      if (found === undefined) continue;
+      seen.add(invariant.name);
+      violations.push({ invariant: invariant.name, kind: invariant.kind, step: world.stepIndex, phase: world.phase, witness: found.summary });
+      world.note(`VIOLATED ${invariant.name}: ${found.summary}`);
+    }
+    world.ledger.observe(view);
+  };
+  world.observer = check;
+  check();
+  return violations;
 }
 
 /** Phase 2: restore every link, restart every broker, then let time pass until quiescent. */

@@ -45,6 +45,13 @@ export class TimerQueue<T> {
     return [...this.timers.values()].sort((a, b) => a.deadlineMs - b.deadlineMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
+  /** Remove and return the timer `id` without moving the clock (trace replay fires timers by name). */
+  take(id: string): Timer<T> | undefined {
+    const timer = this.timers.get(id);
+    this.timers.delete(id);
+    return timer;
+  }
+
   /** Advance to the next timer's deadline, remove and return it. */
   fireNext(): Timer<T> | undefined {
     const next = this.peek();

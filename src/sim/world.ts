@@ -27,7 +27,10 @@ import { type Envelope, Network } from './network.ts';
 import { TimerQueue } from './timers.ts';
 import { takeNextEvent } from './next-event.ts';
 import { PRODUCER, type Roles, type Hosted, type Slot, TOPIC, PARTITION, brokerName } from './roles.ts';
-import { FAILOVER_MS_MAX, type FaultBudget, type Step, TARGET_CONTROLLER, TARGET_LEADER } from './scenario.ts';
+import { type CrashMode, FAILOVER_MS_MAX, type FaultBudget, type Step, TARGET_CONTROLLER, TARGET_LEADER } from './scenario.ts';
+
+/** How a broker goes down: its process, or the power (what survives chosen by `chooser`). */
+export type BrokerCrash = { readonly mode: 'process' } | { readonly mode: 'power-loss'; readonly chooser: Chooser; readonly tornWrites: boolean };
 
 export interface TimerPayload {
   readonly node: string;
@@ -48,6 +51,8 @@ export interface WorldOptions {
   readonly roles: Roles;
   /** Keep a readable trace of every event (counterexamples, replay); off when sampling fast. */
   readonly trace: boolean;
+  /** Where message latencies come from until a `run` step brings its own (default: seed 0). */
+  readonly latency?: Chooser;
 }
 
 interface BrokerHost {
@@ -71,7 +76,7 @@ export class World {
   private producer: Hosted;
   private nextValue = 0;
   /** Where message latencies come from: the current `run` step's seed. */
-  private latency: Chooser = new Prng(0);
+  private latency: Chooser;
   private readonly sentBatches = new Set<string>();
   private readonly used = { processCrashes: 0, powerLosses: 0, isolations: 0, messageFaults: 0, linkFaults: 0 };
   stepIndex = 0;
@@ -81,6 +86,7 @@ export class World {
 
   constructor(readonly options: WorldOptions) {
     const { config, roles } = options;
+    this.latency = options.latency ?? new Prng(0);
     for (let id = 0; id < config['replication.factor']; id++) {
       const storage = new BrokerStorage(`/broker-${id}/kafka-logs`, roles.logConfig(config));
       this.brokers.push({ id, storage, hosted: undefined, lifecycle: undefined, incarnation: 0 });
@@ -179,10 +185,36 @@ export class World {
   fireTimer(): boolean {
     const timer = this.clock.fireNext();
     if (timer === undefined) return false;
-    const { node, slot, event } = timer.payload;
-    const fired = { ...event, nowMs: this.now() } as { readonly type: string };
-    this.dispatch(node, slot, fired, this.options.trace ? `timer ${timer.payload.id}` : '');
+    this.fire(timer.payload);
     return true;
+  }
+
+  /**
+   * Fire the pending timer `id` (its clock id, `node/slot:name`) at `atMs` or, if later,
+   * at its deadline; false when it is not pending. Trace replay (trace-driver.ts) names
+   * the timer that fires next instead of taking the earliest.
+   */
+  fireTimerAt(id: string, atMs: number): boolean {
+    const timer = this.clock.take(id);
+    if (timer === undefined) return false;
+    this.clock.advanceTo(Math.max(this.now(), timer.deadlineMs, atMs));
+    this.fire(timer.payload);
+    return true;
+  }
+
+  private fire({ node, slot, id, event }: TimerPayload): void {
+    const fired = { ...event, nowMs: this.now() } as { readonly type: string };
+    this.dispatch(node, slot, fired, this.options.trace ? `timer ${id}` : '');
+  }
+
+  /**
+   * Deliver the in-flight envelope `id` now, or at its arrival time if that is later,
+   * whatever is ahead of it on its link (trace replay names the message delivered next).
+   */
+  deliverInFlight(id: number, how = ''): void {
+    const envelope = this.network.take(id);
+    this.clock.advanceTo(Math.max(this.now(), envelope.deliverAt));
+    this.deliver(envelope, how);
   }
 
   /** A broker id, or the controller's current leader for TARGET_LEADER (broker-0 when there is none). */
@@ -229,7 +261,17 @@ export class World {
     return true;
   }
 
-  private crash(id: number, mode: 'process' | 'power-loss', seed: number): boolean {
+  private crash(id: number, mode: CrashMode, seed: number): boolean {
+    return this.crashBroker(id, mode === 'process' ? { mode } : { mode, chooser: seed === 0 ? LOSE_ALL : new Prng(seed), tornWrites: true });
+  }
+
+  /**
+   * Crash broker `id`: its process (page cache kept), or the power (each file keeps the
+   * prefix of its unsynced writes `chooser` picks); false when it is down or the fault
+   * budget is spent.
+   */
+  crashBroker(id: number, crash: BrokerCrash): boolean {
+    const { mode } = crash;
     const broker = this.broker(id);
     if (broker.hosted === undefined) return false;
     if (!this.spend(mode === 'process' ? 'processCrashes' : 'powerLosses')) return false;
@@ -237,7 +279,7 @@ export class World {
     broker.lifecycle = undefined;
     this.dropTimersOf(brokerName(id));
     this.network.loseConnectionsOf(brokerName(id));
-    const outcome = mode === 'process' ? broker.storage.crashProcess() : broker.storage.powerLoss(seed === 0 ? LOSE_ALL : new Prng(seed));
+    const outcome = crash.mode === 'process' ? broker.storage.crashProcess() : broker.storage.powerLoss(crash.chooser, crash.tornWrites);
     this.ledger.events.crashes++;
     this.history.nemesis('crash', { broker: id, mode }, this.now());
     this.note(`crash broker-${id} (${mode}${outcome.tornWrites > 0 ? `, ${outcome.tornWrites} torn writes` : ''})`);
@@ -332,7 +374,8 @@ export class World {
     this.observer?.();
   }
 
-  private hostedAt(node: string, slot: Slot): Hosted | undefined {
+  /** The machine `node` runs in `slot`; undefined while its broker is down. */
+  hostedAt(node: string, slot: Slot): Hosted | undefined {
     if (node === CONTROLLER) return this.controller;
     if (node === PRODUCER) return this.producer;
     const match = /^broker-(\d+)$/.exec(node);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ const dir = mkdtempSync(join(tmpdir(), 'replay-trace-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const run = commandRunner('replay');
+const KIP101 = 'test/model/explore/fixtures/kip101-truncate-to-high-watermark.json';
 
 describe('kafka-oracle replay --trace', () => {
   it('re-runs an explorer counterexample: the KIP-101 violation reproduces (exit 1)', async () => {
@@ -29,10 +30,57 @@ describe('kafka-oracle replay --trace', () => {
     writeFileSync(notTrace, '{"model":"raft"}');
     const garbage = join(dir, 'garbage.json');
     writeFileSync(garbage, '{');
-    for (const args of [['--trace', notTrace], ['--trace', garbage], ['--trace', join(dir, 'missing.json')], ['--trace', notTrace, '--seed', '1']]) {
+    const transactions = join(dir, 'transactions.json');
+    writeFileSync(transactions, '{"model":"transactions"}');
+    for (const args of [
+      ['--trace', notTrace],
+      ['--trace', garbage],
+      ['--trace', join(dir, 'missing.json')],
+      ['--trace', notTrace, '--seed', '1'],
+      ['--trace', KIP101, '--in', 'moon'],
+      ['--trace', KIP101, '--in'],
+      ['--in', 'sim'],
+      ['--trace', transactions, '--in', 'sim'],
+      ['--trace', notTrace, '--in', 'sim'],
+    ]) {
       const { status, stderr } = await run(...args);
       expect(status, args.join(' ')).toBe(2);
-      expect(stderr).toHaveLength(1);
+      expect(stderr, args.join(' ')).toHaveLength(1);
+      expect(stderr[0], args.join(' ')).not.toMatch(/\n|    at /);
     }
+  });
+
+  it('--in explorer is the default', async () => {
+    const explicit = await run('--trace', KIP101, '--in', 'explorer');
+    const implicit = await run('--trace', KIP101);
+    expect(explicit).toEqual(implicit);
+  });
+});
+
+describe('kafka-oracle replay --trace FILE --in sim', () => {
+  it('drives the simulator through the KIP-101 counterexample: the violation reproduces at the same step (exit 1)', async () => {
+    const { status, stdout } = await run('--in', 'sim', '--trace', KIP101);
+    expect(status).toBe(1);
+    expect(stdout[0]).toBe(`replay ${KIP101} in the simulator: replication | variant truncate-to-high-watermark | 13 steps`);
+    expect(stdout.at(-1)).toMatch(/^VIOLATED leader-completeness at step 13 in the simulator: leader broker-2 \(epoch 2, LEO 0\) lacks v0@0/);
+  });
+
+  it('twin: the same steps under today\'s protocol run through the simulator with no violation (exit 0)', async () => {
+    const file = join(dir, 'today-sim.json');
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(KIP101, 'utf8')), variant: null }));
+    const { status, stdout } = await run('--trace', file, '--in', 'sim');
+    expect(status).toBe(0);
+    expect(stdout.at(-1)).toBe('the violation does not reproduce in the simulator: every invariant held');
+  });
+
+  it('a trace whose step names a message not at its link\'s head: one line naming the step, exit 2', async () => {
+    const trace = JSON.parse(readFileSync(KIP101, 'utf8'));
+    [trace.steps[1], trace.steps[2]] = [trace.steps[2], trace.steps[1]];
+    const file = join(dir, 'corrupt.json');
+    writeFileSync(file, JSON.stringify(trace));
+    const { status, stdout, stderr } = await run('--trace', file, '--in', 'sim');
+    expect(status).toBe(2);
+    expect(stdout).toEqual([]);
+    expect(stderr).toEqual([`kafka-oracle replay: ${file}: step 2 (deliver producer-0→broker-0 producer-0→broker-0 Produce value=["v0"]) does not apply in the simulator: the trace names producer-0→broker-0 Produce value=["v0"], the simulator has producer-0→broker-0 Metadata there`]);
   });
 });
