@@ -68,10 +68,10 @@ export function controllerContext(world: World): ControllerContext {
  * out of sync; late, within the `lags` budget). Every other timer is a retry or backoff
  * that fires once its node's conversations are quiet (a lost message is the `drop` fault).
  */
-const RACING_TIMERS = new Set(['RequestTimeout', 'ProduceTimeout']);
+export const RACING_TIMERS: ReadonlySet<string> = new Set(['RequestTimeout', 'ProduceTimeout']);
 
 /** Requests answered in the same step they are delivered (see `deliverAt`). */
-const ROUND_TRIPS: Readonly<Record<string, string>> = {
+export const ROUND_TRIPS: Readonly<Record<string, string>> = {
   Fetch: 'FetchResponse',
   OffsetsForLeaderEpoch: 'OffsetsForLeaderEpochResponse',
   Metadata: 'MetadataResponse',

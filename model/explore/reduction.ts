@@ -44,7 +44,8 @@ export const REDUCTIONS: readonly Reduction[] = ['none', 'quiet-pushes'];
 /** Faults that could remove, repeat or overtake a queued push (a crash absorbs it: see above). */
 const REMOVING: readonly (keyof Budget)[] = ['drops', 'duplicates', 'reorders'];
 
-function reductionApplies(used: Budget, budget: Budget): boolean {
+/** Whether the quiet-push reduction is on: the faults that could act on a push (drop, duplicate, reorder) are spent. */
+export function reductionApplies(used: Budget, budget: Budget): boolean {
   return REMOVING.every((fault) => used[fault] >= budget[fault]);
 }
 

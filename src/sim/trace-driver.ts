@@ -49,9 +49,9 @@ import type { ProducerContext } from '../machines/producer.ts';
 import type { ReplicaContext } from '../machines/replica.ts';
 import { formatConfig } from '../protocol/config.ts';
 import { CONTROLLER } from '../protocol/messages.ts';
-import type { Action } from '../../model/explore/actions.ts';
+import { type Action, RACING_TIMERS, ROUND_TRIPS } from '../../model/explore/actions.ts';
 import { replicationConfig, type ReplicationBounds } from '../../model/explore/models/replication.ts';
-import { isQuietPush } from '../../model/explore/reduction.ts';
+import { isQuietPush, reductionApplies } from '../../model/explore/reduction.ts';
 import { type TraceFile, traceBounds, validateTrace } from '../../model/explore/replay.ts';
 import { type Budget, NO_FAULTS, type Snapshot, linkOf } from '../../model/explore/world.ts';
 import { machineRoles } from './machine-roles.ts';
@@ -98,17 +98,11 @@ function checkShape(trace: TraceFile, file: string): void {
 /** Every message takes the simulator's smallest latency (world.ts LATENCY_MIN_MS). */
 const SHORTEST_LATENCY: Chooser = { below: () => 0 };
 
-/** Requests the explorer answers in the same step (model/explore/actions.ts ROUND_TRIPS). */
-const ROUND_TRIPS: Readonly<Record<string, string>> = { Fetch: 'FetchResponse', OffsetsForLeaderEpoch: 'OffsetsForLeaderEpochResponse', Metadata: 'MetadataResponse' };
 
 /** The controller's answers to a broker's lifecycle machine (unhosted in the explorer). */
 const LIFECYCLE_ANSWERS = new Set(['BrokerRegistrationResponse', 'BrokerHeartbeatResponse']);
 
-/** Request timeouts that may race their answer, within the `timeouts` budget (model/explore/actions.ts RACING_TIMERS). */
-const RACING_TIMERS = new Set(['RequestTimeout', 'ProduceTimeout']);
 
-/** Faults that keep the quiet-push reduction off while their budget lasts (model/explore/reduction.ts). */
-const REMOVING: readonly (keyof Budget)[] = ['drops', 'duplicates', 'reorders'];
 
 class TraceDriver {
   readonly world: World;
@@ -390,7 +384,7 @@ class TraceDriver {
   /** The reduction's eager steps: quiet LeaderAndIsr pushes at a link's head, once the faults that could remove them are spent. */
   private deliverQuietPushes(named: readonly NamedMessage[]): void {
     const delivered: NamedMessage[] = [];
-    if (REMOVING.every((f) => this.used[f] >= this.bounds.budget[f])) {
+    if (reductionApplies(this.used, this.bounds.budget)) {
       for (let e = this.quietHead(); e !== undefined; e = this.quietHead()) {
         const push = nameOf(e.from, e.to, e.message);
         delivered.push(push);
