@@ -13,7 +13,6 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { InputError } from '../core/assert.ts';
-import type { Variant } from '../protocol/config.ts';
 import { type ExploreResult, explore } from '../../model/explore/bfs.ts';
 import { replaySteps } from '../../model/explore/replay.ts';
 import { parseVariant, searchOptions } from './explore-common.ts';
@@ -23,6 +22,7 @@ import { DEFAULT_TRANSACTIONS_BOUNDS, TRANSACTIONS_VARIANTS, type TransactionsBo
 import type { TxnAction } from '../../model/explore/txn/actions.ts';
 import { TXN_INVARIANTS } from '../../model/explore/txn/judge.ts';
 import { TXN_BUDGET_KEYS, type TxnBudget, type TxnWorld } from '../../model/explore/txn/world.ts';
+import { type TxnTraceFile, txnTraceBounds, validateTxnTrace } from '../sim/eos/trace-file.ts';
 import type { Io } from './io.ts';
 
 const BOUND_FLAGS: Readonly<Record<string, { key: keyof Omit<TransactionsBounds, 'budget'>; min: number; max: number }>> = {
@@ -119,14 +119,8 @@ export function transactionsJson(o: TransactionsArgs, result: ExploreResult<TxnW
   };
 }
 
-export interface TransactionsTraceFile {
-  readonly model: 'transactions';
-  readonly variant: Variant | null;
-  readonly transactionVersion: 1 | 2;
-  readonly bounds: TransactionsBounds;
-  readonly invariant: string;
-  readonly steps: readonly { readonly action: TxnAction; readonly text: string }[];
-}
+/** What `--trace FILE` writes (src/sim/eos/trace-file.ts reads it back). */
+export type TransactionsTraceFile = TxnTraceFile;
 
 function describeBounds(o: TransactionsArgs): string {
   const b = o.bounds;
@@ -163,28 +157,20 @@ function printHuman(io: Io, r: ExploreResult<TxnWorld, TxnAction>): void {
   r.violation.steps.forEach((s, i) => io.out(`  ${String(i + 1).padStart(2)}. ${s.text}`));
 }
 
-function readTrace(file: string): TransactionsTraceFile {
+function readTrace(file: string): TxnTraceFile {
   let data: unknown;
   try {
     data = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
     throw new InputError(`${file}: not a readable JSON trace (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`);
   }
-  const t = data as Partial<TransactionsTraceFile> | null;
-  if (t === null || typeof t !== 'object') throw new InputError(`${file}: a trace is a JSON object`);
-  if (t.model !== 'transactions') throw new InputError(`${file}: model must be 'transactions', not ${JSON.stringify(t.model)}`);
-  if (t.variant !== null && !TRANSACTIONS_VARIANTS.includes(t.variant as Variant)) throw new InputError(`${file}: unknown variant ${JSON.stringify(t.variant)}`);
-  if (t.transactionVersion !== 1 && t.transactionVersion !== 2) throw new InputError(`${file}: transactionVersion must be 1 or 2`);
-  if (typeof t.bounds !== 'object' || t.bounds === null) throw new InputError(`${file}: bounds missing`);
-  if (!Array.isArray(t.steps)) throw new InputError(`${file}: steps must be an array`);
-  return t as TransactionsTraceFile;
+  return validateTxnTrace(data, file);
 }
 
 /** Re-run a trace file: each step must be enabled where it is taken; every state is judged. */
 export function replayTransactions(file: string, io: Io): number {
   const trace = readTrace(file);
-  const bounds: TransactionsBounds = { ...DEFAULT_TRANSACTIONS_BOUNDS, ...trace.bounds, budget: { ...DEFAULT_TRANSACTIONS_BOUNDS.budget, ...trace.bounds.budget } };
-  const model = transactionsModel(bounds, { variant: trace.variant, transactionVersion: trace.transactionVersion });
+  const model = transactionsModel(txnTraceBounds(trace), { variant: trace.variant, transactionVersion: trace.transactionVersion });
   io.out(`replay ${file}: transactions | variant ${trace.variant ?? 'none'} | transaction.version ${trace.transactionVersion} | ${trace.steps.length} steps`);
   const outcome = replaySteps(model, trace.steps, file);
   outcome.lines.forEach((line) => io.out(line));

@@ -5,18 +5,20 @@
  * - `--in explorer` (the default): in the explorer's own world, whichever model the trace
  *   names, through the same machines and step functions the explorer used, judging every
  *   state again.
- * - `--in sim`: in the simulator (replication traces): the simulated cluster over the real
- *   segment-file storage, with its network, its one logical clock and its invariant
- *   checker, driven action by action (src/sim/trace-driver.ts maps each explorer action to
- *   the simulator event that is the same machine step, and says what it simplifies;
- *   spec/explorer.md, "Replaying a trace in the simulator"). A step with no faithful
- *   counterpart there stops the replay with a one-line error naming the step.
+ * - `--in sim`: in the simulator over the real segment-file storage, with its network, its
+ *   one logical clock and its invariants, driven action by action: a replication trace in
+ *   the simulated cluster (src/sim/trace-driver.ts), a transactions trace in the
+ *   exactly-once world (src/sim/eos/trace-driver.ts). Each driver maps every explorer
+ *   action to the simulator event that is the same machine step, and says what it
+ *   simplifies (spec/explorer.md, "Replaying a trace in the simulator"). A step with no
+ *   faithful counterpart there stops the replay with a one-line error naming the step.
  *
  * Exit status: 1 when some state violates an invariant, 0 when none does, 2 on bad input
  * or a trace that does not apply.
  */
 import { readFileSync } from 'node:fs';
 import { InputError } from '../core/assert.ts';
+import { replayTxnTraceInSim } from '../sim/eos/trace-driver.ts';
 import { replayTraceInSim } from '../sim/trace-driver.ts';
 import { runReplay } from './explore.ts';
 import { replayTransactions } from './explore-transactions.ts';
@@ -47,8 +49,7 @@ export function replayExplorerTrace(args: readonly string[], io: Io): number {
   const model = (data as { model?: unknown } | null)?.model;
   if (model !== 'replication' && model !== 'transactions') throw new InputError(`${file}: not an explorer trace (its "model" is ${JSON.stringify(model)}; known: replication, transactions)`);
   if (where === 'explorer') return model === 'replication' ? runReplay(file, io) : replayTransactions(file, io);
-  if (model !== 'replication') throw new InputError(`${file}: only replication traces replay in the simulator (replay transactions traces with --in explorer)`);
-  const outcome = replayTraceInSim(data, file);
+  const outcome = model === 'replication' ? replayTraceInSim(data, file) : replayTxnTraceInSim(data, file);
   outcome.lines.forEach((line) => io.out(line));
   return outcome.violation === undefined ? 0 : 1;
 }

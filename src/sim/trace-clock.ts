@@ -50,11 +50,11 @@ export function isrCheckLate(replica: ReplicaContext, atMs: number, since: numbe
  * explorer's producer clock (undefined: the same step). A retry backoff taken since the
  * producer's clock last jumped (`since`: its last timer) still runs on the explorer's
  * clock; if it has ended on the one clock, the event is stepped both ways and their
- * effects compared (a batch sent early is a different step).
+ * effects compared (a batch sent early is a different step). `sender`: the data path's
+ * state (a transactional producer's `sender`; the producer's own context by default).
  */
-export function backoffChangesStep(producer: Hosted, event: object, atMs: number, since: number): string | undefined {
-  const c = producer.context as ProducerContext;
-  const over = c.partitions.flatMap((p) => p.batches).filter((b) => b.correlationId < 0 && b.retryAfterMs > since && b.retryAfterMs > 0 && b.retryAfterMs <= atMs);
+export function backoffChangesStep(producer: Hosted, event: object, atMs: number, since: number, sender = producer.context as ProducerContext): string | undefined {
+  const over = sender.partitions.flatMap((p) => p.batches).filter((b) => b.correlationId < 0 && b.retryAfterMs > since && b.retryAfterMs > 0 && b.retryAfterMs <= atMs);
   const first = over[0];
   if (first === undefined) return undefined;
   const explorerAt = Math.min(...over.map((b) => b.retryAfterMs)) - 1;

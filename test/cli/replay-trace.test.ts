@@ -84,3 +84,42 @@ describe('kafka-oracle replay --trace FILE --in sim', () => {
     expect(stderr).toEqual([`kafka-oracle replay: ${file}: step 2 (deliver producer-0→broker-0 producer-0→broker-0 Produce value=["v0"]) does not apply in the simulator: the trace names producer-0→broker-0 Produce value=["v0"], the simulator has producer-0→broker-0 Metadata there`]);
   });
 });
+
+describe('kafka-oracle replay --trace FILE --in sim, a transactions trace (the exactly-once world)', () => {
+  const NO_ZOMBIE_FENCING = 'test/model/explore/fixtures/txn-no-zombie-fencing.json';
+  const TV1_LATE_MESSAGE = 'test/model/explore/fixtures/txn-tv1-late-message.json';
+
+  it('drives the EOS simulator through the no-zombie-fencing counterexample: the violation reproduces at the explorer\'s step (exit 1)', async () => {
+    const sim = await run('--in', 'sim', '--trace', NO_ZOMBIE_FENCING);
+    const explorer = await run('--trace', NO_ZOMBIE_FENCING);
+    expect(sim.status).toBe(1);
+    expect(explorer.status).toBe(1);
+    expect(sim.stdout[0]).toBe(`replay ${NO_ZOMBIE_FENCING} in the simulator: transactions | variant no-zombie-fencing | transaction.version 2 | 13 steps`);
+    const witness = 'read_committed returns a0.0 at output-0@0, written by the fenced producer-a after producer-b got its producer id (log end 0 then)';
+    expect(sim.stdout.at(-1)).toBe(`VIOLATED zombie-write-invisible at step 13 in the simulator: ${witness}`);
+    expect(explorer.stdout.at(-1)).toBe(`      VIOLATED zombie-write-invisible: ${witness}`);
+  });
+
+  it('TV1\'s late message reproduces at step 21 (exit 1); its twin under today\'s protocol stops at step 15 with one line (exit 2): the late Produce is refused before any verification', async () => {
+    const sim = await run('--trace', TV1_LATE_MESSAGE, '--in', 'sim');
+    expect(sim.status).toBe(1);
+    expect(sim.stdout.at(-1)).toMatch(/^VIOLATED aborted-transaction-invisible at step 21 in the simulator: read_committed returns a0\.0 at output-0@1/);
+    const file = join(dir, 'tv1-today.json');
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(TV1_LATE_MESSAGE, 'utf8')), variant: null, transactionVersion: 2 }));
+    const twin = await run('--trace', file, '--in', 'sim');
+    expect(twin.status).toBe(2);
+    expect(twin.stdout).toEqual([]);
+    expect(twin.stderr).toEqual([`kafka-oracle replay: ${file}: step 15 (deliver broker-1→broker-0 AddPartitionsToTxn (verifyOnly) [output-0] epoch 0) does not apply in the simulator: nothing is in flight on broker-1→broker-0`]);
+  });
+
+  it('a corrupted transactions trace: one line naming the step, exit 2', async () => {
+    const trace = JSON.parse(readFileSync(TV1_LATE_MESSAGE, 'utf8'));
+    [trace.steps[1], trace.steps[2]] = [trace.steps[2], trace.steps[1]];
+    const file = join(dir, 'txn-corrupt.json');
+    writeFileSync(file, JSON.stringify(trace));
+    const { status, stdout, stderr } = await run('--trace', file, '--in', 'sim');
+    expect(status).toBe(2);
+    expect(stdout).toEqual([]);
+    expect(stderr).toEqual([`kafka-oracle replay: ${file}: step 2 (deliver broker-0→producer-a AddPartitionsToTxnResponse NONE) does not apply in the simulator: nothing is in flight on broker-0→producer-a (answers)`]);
+  });
+});

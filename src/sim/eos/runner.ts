@@ -48,29 +48,7 @@ export function runEosHistory(steps: readonly EosStep[], options: EosRunOptions)
   const world = new EosWorld({ config: options.config, trace: options.trace ?? false });
   const ledger = new EosLedger();
   const pipeline = new Pipeline(world, ledger, options.config);
-  const judged = EOS_INVARIANTS.filter((i) => i.kind === 'always' && (options.judge === undefined || options.judge.includes(i.name)));
-  const violations: Violation[] = [];
-  const seen = new Set<string>();
-  let judgedKey = '';
-  const judge = (): void => {
-    // Invariants read logs, leaders, HWs and the verifier's reads: skip the view when none changed.
-    const key = `${ledger.version()}|${world.judgeKey(JUDGED_PARTITIONS)}`;
-    if (key === judgedKey) return;
-    judgedKey = key;
-    const view = eosView(world, false);
-    noteFirstElection(world, ledger);
-    {
-      for (const invariant of judged) {
-        if (seen.has(invariant.name)) continue;
-        const found = invariant.check({ view, ledger });
-        if (found === undefined) continue;
-        seen.add(invariant.name);
-        violations.push({ invariant: invariant.name, kind: invariant.kind, step: world.stepIndex, phase: world.phase, witness: found.summary });
-        world.note(`VIOLATED ${invariant.name}: ${found.summary}`);
-      }
-    }
-    ledger.observe(view);
-  };
+  const { violations, judge } = judgeEosEveryStep(world, ledger, options.judge);
   world.run(WARMUP_MS, new Prng(1));
   world.observer = judge;
   judge();
@@ -96,6 +74,38 @@ export function runEosHistory(steps: readonly EosStep[], options: EosRunOptions)
   }
   world.observer = undefined;
   return { violations, reached, quiescent, skipped, world, pipeline, ledger };
+}
+
+/**
+ * The `always` invariants (those `names` lists; default all), for the caller to run after
+ * every machine step and fault (`world.observer`): each judge skips a state whose logs,
+ * leaders, HWs and reads are unchanged, keeps the first violation of each invariant, then
+ * lets the ledger observe the view and hands it to `onJudged` (trace replay's ideal reader).
+ */
+export function judgeEosEveryStep(world: EosWorld, ledger: EosLedger, names?: readonly string[], onJudged?: (view: EosView) => void): { readonly violations: Violation[]; readonly judge: () => void } {
+  const judged = EOS_INVARIANTS.filter((i) => i.kind === 'always' && (names === undefined || names.includes(i.name)));
+  const violations: Violation[] = [];
+  const seen = new Set<string>();
+  let judgedKey = '';
+  const judge = (): void => {
+    // Invariants read logs, leaders, HWs and the verifier's reads: skip the view when none changed.
+    const key = `${ledger.version()}|${world.judgeKey(JUDGED_PARTITIONS)}`;
+    if (key === judgedKey) return;
+    judgedKey = key;
+    const view = eosView(world, false);
+    noteFirstElection(world, ledger);
+    for (const invariant of judged) {
+      if (seen.has(invariant.name)) continue;
+      const found = invariant.check({ view, ledger });
+      if (found === undefined) continue;
+      seen.add(invariant.name);
+      violations.push({ invariant: invariant.name, kind: invariant.kind, step: world.stepIndex, phase: world.phase, witness: found.summary });
+      world.note(`VIOLATED ${invariant.name}: ${found.summary}`);
+    }
+    ledger.observe(view);
+    onJudged?.(view);
+  };
+  return { violations, judge };
 }
 
 class Budget {

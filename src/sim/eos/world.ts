@@ -58,7 +58,7 @@ export const GROUP_COORDINATOR = 'group-coordinator';
 /** An event as machines take it (every one carries `nowMs` when delivered). */
 export type AnyEvent = { readonly type: string; readonly [key: string]: unknown };
 
-interface TimerPayload {
+export interface TimerPayload {
   readonly node: string;
   readonly slot: string;
   readonly event: AnyEvent;
@@ -87,6 +87,14 @@ export interface EosCounters {
 export interface EosWorldOptions {
   readonly config: ClusterConfig;
   readonly trace: boolean;
+  /**
+   * Each partition's replicas (by partition name), preferred leader first, for a partition
+   * this leaves out: the default rotation (partition i on brokers i, i+1, i+2 mod 3). Trace
+   * replay (trace-driver.ts) places the transactions explorer's partitions with it.
+   */
+  readonly replicaAssignment?: ReadonlyMap<string, readonly number[]>;
+  /** Message latencies before the first `run` (which brings its own); default a PRNG seeded 0. */
+  readonly latency?: Chooser;
 }
 
 /** Consumer/group requests whose topic-partition is not a hosted replica's. */
@@ -126,12 +134,14 @@ export class EosWorld {
 
   constructor(readonly options: EosWorldOptions) {
     const { config } = options;
+    if (options.latency !== undefined) this.latency = options.latency;
     for (let id = 0; id < BROKERS; id++) {
       const storages = new Map<string, BrokerStorage>();
       for (const tp of PARTITIONS) storages.set(tpName(tp), new BrokerStorage(`/broker-${id}/kafka-logs`, logConfig(tp, config)));
       this.brokers.push({ id, storages, machines: undefined, incarnation: 0, announced: { txn: -1, group: -1 } });
     }
-    const partitions = PARTITIONS.map((tp, i) => ({ ...tp, replicas: Array.from({ length: BROKERS }, (_, k) => (i + k) % BROKERS) }));
+    const rotation = (i: number): number[] => Array.from({ length: BROKERS }, (_, k) => (i + k) % BROKERS);
+    const partitions = PARTITIONS.map((tp, i) => ({ ...tp, replicas: [...(options.replicaAssignment?.get(tpName(tp)) ?? rotation(i))] }));
     const started = start(controllerMachine, { config, partitions });
     this.controller = new Hosted(controllerMachine, started.snapshot);
     this.perform(CONTROLLER, 'main', started.effects);
@@ -170,6 +180,30 @@ export class EosWorld {
     const { node, slot, event } = fired.payload;
     if (slot === APP_SLOT) this.fireAppTimer(node, event.type);
     else this.dispatch(node, slot, { ...event, nowMs: this.now() }, this.options.trace ? `timer ${fired.id}` : '');
+    return true;
+  }
+
+  /**
+   * Deliver the in-flight envelope `id` now, or at its arrival time if that is later,
+   * whatever is ahead of it on its link (trace replay names the message delivered next).
+   */
+  deliverInFlight(id: number, how = ''): void {
+    const envelope = this.network.take(id);
+    this.clock.advanceTo(Math.max(this.now(), envelope.deliverAt));
+    this.deliver(envelope, how);
+  }
+
+  /**
+   * Fire the pending timer `id` (its clock id, `node/slot:name`) at `atMs` or, if later, at
+   * its deadline; false when it is not pending (trace replay names the timer that fires).
+   */
+  fireTimerAt(id: string, atMs: number): boolean {
+    const timer = this.clock.take(id);
+    if (timer === undefined) return false;
+    this.clock.advanceTo(Math.max(this.now(), timer.deadlineMs, atMs));
+    const { node, slot, event } = timer.payload;
+    if (slot === APP_SLOT) this.fireAppTimer(node, event.type);
+    else this.dispatch(node, slot, { ...event, nowMs: this.now() }, this.options.trace ? `timer ${timer.id}` : '');
     return true;
   }
 
@@ -353,7 +387,8 @@ export class EosWorld {
     }
   }
 
-  private hostedAt(node: string, slot: string): Hosted | undefined {
+  /** The machine in `slot` of `node` (a broker's slot, a client's or the controller's `main`), while up. */
+  hostedAt(node: string, slot: string): Hosted | undefined {
     if (node === CONTROLLER) return this.controller;
     const match = /^broker-(\d+)$/.exec(node);
     if (match === null) return this.clients.get(node);
