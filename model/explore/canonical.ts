@@ -204,14 +204,8 @@ export function encodePart(value: object, scope: Scope, issuer: string, options:
   return encodeFresh(value, scope, issuer, options, fixedIssuer);
 }
 
-/** `encodePart` with the scope given by its fields (no scope object unless the part must be encoded). */
-export function encodePartAt(value: object, owner: string, clock: number, issuer: string, options: EncodeOptions, fixedIssuer: boolean): EncodedPart {
-  const cached = partCache.get(value);
-  if (cached !== undefined && cached.clock === clock && cached.issuer === issuer) return cached.encoded;
-  return encodeFresh(value, { owner, clock }, issuer, options, fixedIssuer);
-}
-
-function encodeFresh(value: object, scope: Scope, issuer: string, options: EncodeOptions, fixedIssuer: boolean): EncodedPart {
+/** The encoding of `value` as `encodePart` makes it, computed afresh and not cached (key-sink.ts `hashedPartAt` keeps only its hashes). */
+export function encodeUncached(value: object, scope: Scope, issuer: string, options: EncodeOptions, fixedIssuer: boolean): EncodedPart {
   const out: string[] = [];
   const slots: Slot[] = [];
   walk(value, scope, issuer, options, out, slots, fixedIssuer);
@@ -222,7 +216,11 @@ function encodeFresh(value: object, scope: Scope, issuer: string, options: Encod
     from = slot.at + 1;
   }
   segments.push(out.slice(from).join(''));
-  const encoded = { segments, ids: slots.map((x) => ({ issuer: x.issuer, id: x.id })) };
+  return { segments, ids: slots.map((x) => ({ issuer: x.issuer, id: x.id })) };
+}
+
+function encodeFresh(value: object, scope: Scope, issuer: string, options: EncodeOptions, fixedIssuer: boolean): EncodedPart {
+  const encoded = encodeUncached(value, scope, issuer, options, fixedIssuer);
   partCache.set(value, { clock: scope.clock, issuer, encoded });
   return encoded;
 }

@@ -79,6 +79,7 @@ export function ledgerOf(ghost: Ghost): Ledger {
   const cached = ledgers.get(ghost);
   if (cached !== undefined) return cached;
   const ledger = new Ledger();
+  if (ledgers.size >= LEDGERS_KEPT) ledgers.delete(ledgers.keys().next().value as Ghost);
   ledgers.set(ghost, ledger);
   for (let i = 0; i < ghost.sent; i++) ledger.recordSend(`v${i}`);
   for (const a of ghost.acked) ledger.recordAck(a.value, a.offset, a.depth);
@@ -95,8 +96,14 @@ export function ledgerOf(ghost: Ghost): Ledger {
   return ledger;
 }
 
-/** Ghost states are immutable and shared by many worlds: one ledger each (never written after). */
-const ledgers = new WeakMap<Ghost, Ledger>();
+/**
+ * Ghost states are immutable and shared by many worlds: one ledger each (never written
+ * after), for the most recently judged ghosts only. A ledger is five Maps (about 1.7 KB);
+ * kept for every live ghost they were a sixth of the search's heap, while a world is judged
+ * once, right after its siblings, which mostly share its ghost.
+ */
+const ledgers = new Map<Ghost, Ledger>();
+const LEDGERS_KEPT = 4096;
 
 function oneLeaderView(brokerId: number, leaderEpoch: number, incarnation: number, highWatermark: number, log: LogEntry[], step: number): WorldView {
   const replica: ReplicaView = { brokerId, alive: true, incarnation, role: 'leader', leaderEpoch, highWatermark, log };

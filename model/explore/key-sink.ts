@@ -6,7 +6,7 @@
  * with the part, and correlation ids renamed by rank per issuer exactly as `fillSlots`
  * does. Equal texts ⇔ equal fingerprints, up to hash collisions (tested per model).
  */
-import { type EncodedPart, type Slot, appendPart, fillSlots } from './canonical.ts';
+import { type EncodeOptions, type EncodedPart, type Slot, appendPart, encodeUncached, fillSlots } from './canonical.ts';
 import { type Fingerprint, Hasher, fingerprint } from './fingerprint.ts';
 
 export interface KeySink {
@@ -57,8 +57,21 @@ export class HashSink implements KeySink {
 
 /** A part's segments (hashed once, cached) and its correlation ids, renamed by `ranks`. */
 export function hashPart(hasher: Hasher, ranks: Ranks, part: EncodedPart): void {
-  const hashes = segmentHashes(part);
-  const { ids } = part;
+  hashHashedPart(hasher, ranks, { hashes: segmentHashes(part), ids: part.ids });
+}
+
+/**
+ * A part as a fingerprint needs it: its segments' 64-bit hashes (two words each) and its
+ * correlation ids, without the segments' text. A search keeps the encodings of every
+ * context and message its queued worlds hold, so keeping only hashes saves the text's heap.
+ */
+export interface HashedPart {
+  readonly hashes: Uint32Array;
+  readonly ids: EncodedPart['ids'];
+}
+
+export function hashHashedPart(hasher: Hasher, ranks: Ranks, part: HashedPart): void {
+  const { hashes, ids } = part;
   for (let i = 0; i < ids.length; i++) {
     hasher.word(hashes[2 * i] as number);
     hasher.word(hashes[2 * i + 1] as number);
@@ -67,6 +80,29 @@ export function hashPart(hasher: Hasher, ranks: Ranks, part: EncodedPart): void 
   }
   hasher.word(hashes[2 * ids.length] as number);
   hasher.word(hashes[2 * ids.length + 1] as number);
+}
+
+interface CachedHashedPart {
+  readonly clock: number;
+  readonly issuer: string;
+  readonly part: HashedPart;
+}
+
+const hashedCache = new WeakMap<object, CachedHashedPart>();
+
+/**
+ * The hashed encoding of one context, message or timer event (canonical.ts `encodePart`,
+ * the same abstractions), cached per immutable object and the owner's clock: a step
+ * changes one or two machines and a few messages, so most parts of a successor's
+ * fingerprint are reused from its parent.
+ */
+export function hashedPartAt(value: object, owner: string, clock: number, issuer: string, options: EncodeOptions, fixedIssuer: boolean): HashedPart {
+  const cached = hashedCache.get(value);
+  if (cached !== undefined && cached.clock === clock && cached.issuer === issuer) return cached.part;
+  const encoded = encodeUncached(value, { owner, clock }, issuer, options, fixedIssuer);
+  const part = { hashes: hashSegments(encoded.segments), ids: encoded.ids };
+  hashedCache.set(value, { clock, issuer, part });
+  return part;
 }
 
 /**
@@ -126,14 +162,19 @@ const segmentHashCache = new WeakMap<EncodedPart, Uint32Array>();
 function segmentHashes(part: EncodedPart): Uint32Array {
   let hashes = segmentHashCache.get(part);
   if (hashes === undefined) {
-    const out = new Uint32Array(2 * part.segments.length);
-    part.segments.forEach((segment, i) => {
-      const fp = fingerprint(segment);
-      out[2 * i] = fp.hi;
-      out[2 * i + 1] = fp.lo;
-    });
-    segmentHashCache.set(part, out);
-    hashes = out;
+    hashes = hashSegments(part.segments);
+    segmentHashCache.set(part, hashes);
   }
   return hashes;
+}
+
+/** Two words per segment: its 64-bit fingerprint. */
+export function hashSegments(segments: readonly string[]): Uint32Array {
+  const out = new Uint32Array(2 * segments.length);
+  segments.forEach((segment, i) => {
+    const fp = fingerprint(segment);
+    out[2 * i] = fp.hi;
+    out[2 * i + 1] = fp.lo;
+  });
+  return out;
 }

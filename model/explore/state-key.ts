@@ -7,9 +7,9 @@
  * in FIFO order, the pending timers, the faults spent and the ghost state. Left out: the
  * absolute clocks (only fresh/old timestamps matter), the depth and the step's events.
  */
-import { type EncodeOptions, type EncodedPart, type Scope, type Slot, appendPart, encodePart, encodePartAt, fillSlots, messageIssuer } from './canonical.ts';
+import { type EncodeOptions, type EncodedPart, type Scope, type Slot, appendPart, encodePart, fillSlots, messageIssuer } from './canonical.ts';
 import { type Fingerprint, Hasher } from './fingerprint.ts';
-import { Ranks, hashPart } from './key-sink.ts';
+import { type HashedPart, Ranks, hashHashedPart, hashSegments, hashedPartAt } from './key-sink.ts';
 import { BUDGET_KEYS, CONTROLLER_NODE, type Envelope, PRODUCER_NODE, type World, links } from './world.ts';
 
 const SKIP_REPLICA = new Set(['config']);
@@ -135,7 +135,7 @@ export function worldFingerprint(world: World, cursorModulus: number): Fingerpri
   });
   hashValue(world.controller.value);
   hashValue(world.producer.value);
-  for (const part of encoded) hashPart(hasher, ranks, part);
+  for (const part of encoded) hashHashedPart(hasher, ranks, part);
   for (const t of world.timers) {
     hasher.text(t.node);
     hasher.text(timerKind(t.id));
@@ -155,30 +155,30 @@ function hashValue(value: unknown): void {
 
 
 /** The contexts, messages (by link, FIFO; a link marker part before each link) and timer events of `world`, encoded. */
-function encodedParts(world: World, cursorModulus: number): EncodedPart[] {
+function encodedParts(world: World, cursorModulus: number): HashedPart[] {
   const replica = optionsFor(SKIP_REPLICA, cursorModulus);
-  const out: EncodedPart[] = [];
+  const out: HashedPart[] = [];
   world.replicas.forEach((snapshot, b) => {
     const owner = nodeOf(b);
-    if (snapshot !== null) out.push(encodePartAt(snapshot.context as object, owner, world.clocks[b] as number, owner, replica, false));
+    if (snapshot !== null) out.push(hashedPartAt(snapshot.context as object, owner, world.clocks[b] as number, owner, replica, false));
   });
-  out.push(encodePartAt(world.controller.context as object, CONTROLLER_NODE, world.controllerClock, CONTROLLER_NODE, optionsFor(SKIP_CONTROLLER, cursorModulus), false));
-  out.push(encodePartAt(world.producer.context as object, PRODUCER_NODE, world.producerClock, PRODUCER_NODE, replica, false));
+  out.push(hashedPartAt(world.controller.context as object, CONTROLLER_NODE, world.controllerClock, CONTROLLER_NODE, optionsFor(SKIP_CONTROLLER, cursorModulus), false));
+  out.push(hashedPartAt(world.producer.context as object, PRODUCER_NODE, world.producerClock, PRODUCER_NODE, replica, false));
   for (const part of messageParts(world.network, replica)) out.push(part);
-  for (const t of world.timers) out.push(encodePartAt(t.event, t.node, 0, t.node, replica, false));
+  for (const t of world.timers) out.push(hashedPartAt(t.event, t.node, 0, t.node, replica, false));
   return out;
 }
 
 /** The in-flight messages' parts: a marker per link, then its messages FIFO (a frozen world's network is sorted by link). */
-function messageParts(network: readonly Envelope[], options: EncodeOptions): EncodedPart[] {
-  const parts: EncodedPart[] = [];
+function messageParts(network: readonly Envelope[], options: EncodeOptions): HashedPart[] {
+  const parts: HashedPart[] = [];
   let link: Envelope['link'] | undefined;
   for (const e of network) {
     if (e.link !== link) {
       link = e.link;
       parts.push(linkMarker(link.name));
     }
-    parts.push(encodePartAt(e.message, e.to, 0, messageIssuer(e.from, e.to, e.message.type), options, true));
+    parts.push(hashedPartAt(e.message, e.to, 0, messageIssuer(e.from, e.to, e.message.type), options, true));
   }
   return parts;
 }
@@ -205,12 +205,12 @@ function optionsFor(skip: ReadonlySet<string>, cursorModulus: number): EncodeOpt
   return options;
 }
 
-const markers = new Map<string, EncodedPart>();
+const markers = new Map<string, HashedPart>();
 
-function linkMarker(link: string): EncodedPart {
+function linkMarker(link: string): HashedPart {
   let marker = markers.get(link);
   if (marker === undefined) {
-    marker = { segments: [`@${link}`], ids: [] };
+    marker = { hashes: hashSegments([`@${link}`]), ids: [] };
     markers.set(link, marker);
   }
   return marker;

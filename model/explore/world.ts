@@ -130,6 +130,9 @@ export function brokerOf(node: string): number {
   return id;
 }
 
+/** The events of a step that produced none, shared by every such world. */
+const NO_EVENTS: readonly string[] = Object.freeze([]);
+
 /** Mutable scratch copy of a world while one action runs; `freeze` returns the new world. */
 export class Draft {
   /** These five are shared with the base world until `set` copies one (copy on write). */
@@ -186,7 +189,7 @@ export class Draft {
       used: this.used,
       ghost: this.ghost,
       depth: this.depth,
-      events: this.events,
+      events: this.events.length === 0 ? NO_EVENTS : this.events,
     };
   }
 
