@@ -15,8 +15,14 @@ import type { World } from './world.ts';
 /** Deliveries the boot may take (three brokers settle in a few dozen). */
 const BOOT_DELIVERIES = 1000;
 
+/** What `settle` needs of a simulated world (the replication world and the exactly-once one both have it). */
+export interface Settleable {
+  readonly network: { pending(): readonly { readonly id: number }[] };
+  deliverInFlight(id: number): unknown;
+}
+
 /** Deliver every in-flight message in send order until none is left (true: none is). */
-export function settle(world: World): boolean {
+export function settle(world: Settleable): boolean {
   for (let i = 0; i < BOOT_DELIVERIES; i++) {
     const first = world.network.pending()[0];
     if (first === undefined) return true;

@@ -25,13 +25,12 @@ import { type TransactionsBounds, initialTxnWorld } from '../../../model/explore
 import { coordinatorContext, producerContext, replicaContext } from '../../../model/explore/txn/actions.ts';
 import { COORDINATOR_NODE, TOPIC, TRANSACTIONAL_ID, partitionNode, partitionOfNode, incarnationOfNode, producerNode } from '../../../model/explore/txn/world.ts';
 import { INPUTS, OFFSETS_LOG, OUTPUTS, TXN_LOG, tpName } from './topology.ts';
+import { settle } from '../trace-boot.ts';
 import { EosWorld, TXN_COORDINATOR } from './world.ts';
 
 /** Every message takes the simulator's smallest latency (world.ts LATENCY_MIN_MS). */
 const SHORTEST_LATENCY: Chooser = { below: () => 0 };
 
-/** Deliveries a boot may take (three brokers and one producer settle in a few dozen). */
-const BOOT_DELIVERIES = 1000;
 
 /** Timers the explorer drops as inert under its configuration (model/explore/txn/world.ts). */
 export const INERT_TIMERS: ReadonlySet<string> = new Set(['isr-check', 'txn-timeout-check']);
@@ -66,16 +65,6 @@ export function explorerSlot(node: string, bounds: TransactionsBounds): string |
   if (p >= 0) return p < bounds.partitions ? `${TOPIC}-${p}` : undefined;
   const i = incarnationOfNode(node);
   return i >= 0 && i < bounds.incarnations ? 'main' : undefined;
-}
-
-/** Deliver every in-flight message in send order until none is left (true: none is). */
-export function settle(world: EosWorld): boolean {
-  for (let i = 0; i < BOOT_DELIVERIES; i++) {
-    const first = world.network.pending()[0];
-    if (first === undefined) return true;
-    world.deliverInFlight(first.id);
-  }
-  return world.network.pending().length === 0;
 }
 
 /** Boot: the cluster settles, the incarnations start, incarnation a initializes (false: something never settled). */
