@@ -76,10 +76,13 @@ function buildView(world: World): WorldView {
  * each at the depth it was first committed). The explorer has no consumer: nothing is read.
  */
 export function ledgerOf(ghost: Ghost): Ledger {
-  const cached = ledgers.get(ghost);
+  const cached = ledgers.get(ghost) ?? olderLedgers.get(ghost);
   if (cached !== undefined) return cached;
   const ledger = new Ledger();
-  if (ledgers.size >= LEDGERS_KEPT) ledgers.delete(ledgers.keys().next().value as Ghost);
+  if (ledgers.size >= LEDGERS_KEPT) {
+    olderLedgers = ledgers;
+    ledgers = new Map();
+  }
   ledgers.set(ghost, ledger);
   for (let i = 0; i < ghost.sent; i++) ledger.recordSend(`v${i}`);
   for (const a of ghost.acked) ledger.recordAck(a.value, a.offset, a.depth);
@@ -98,11 +101,13 @@ export function ledgerOf(ghost: Ghost): Ledger {
 
 /**
  * Ghost states are immutable and shared by many worlds: one ledger each (never written
- * after), for the most recently judged ghosts only. A ledger is five Maps (about 1.7 KB);
- * kept for every live ghost they were a sixth of the search's heap, while a world is judged
- * once, right after its siblings, which mostly share its ghost.
+ * after), for the most recently judged ghosts only (two generations of at most 4,096; no
+ * deletes, so no Map holes to skip). A ledger is five Maps (about 1.7 KB); kept for every
+ * live ghost they were a sixth of the search's heap, while a world is judged once, right
+ * after its siblings, which mostly share its ghost.
  */
-const ledgers = new Map<Ghost, Ledger>();
+let ledgers = new Map<Ghost, Ledger>();
+let olderLedgers = new Map<Ghost, Ledger>();
 const LEDGERS_KEPT = 4096;
 
 function oneLeaderView(brokerId: number, leaderEpoch: number, incarnation: number, highWatermark: number, log: LogEntry[], step: number): WorldView {
