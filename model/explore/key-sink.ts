@@ -57,7 +57,7 @@ export class HashSink implements KeySink {
 
 /** A part's segments (hashed once, cached) and its correlation ids, renamed by `ranks`. */
 export function hashPart(hasher: Hasher, ranks: Ranks, part: EncodedPart): void {
-  hashHashedPart(hasher, ranks, { hashes: segmentHashes(part), ids: part.ids });
+  hashWords(hasher, ranks, segmentHashes(part), part.ids);
 }
 
 /**
@@ -71,7 +71,11 @@ export interface HashedPart {
 }
 
 export function hashHashedPart(hasher: Hasher, ranks: Ranks, part: HashedPart): void {
-  const { hashes, ids } = part;
+  hashWords(hasher, ranks, part.hashes, part.ids);
+}
+
+/** Segment hashes interleaved with the renamed ids (segments.length = ids.length + 1). */
+function hashWords(hasher: Hasher, ranks: Ranks, hashes: Uint32Array, ids: HashedPart['ids']): void {
   for (let i = 0; i < ids.length; i++) {
     hasher.word(hashes[2 * i] as number);
     hasher.word(hashes[2 * i + 1] as number);

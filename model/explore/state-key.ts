@@ -113,7 +113,8 @@ const hasher = new Hasher();
 /**
  * The 64-bit fingerprint of the same content `worldKey` encodes, computed without the
  * text: numbers enter as words, texts through their cached fingerprints, each part's
- * segments are hashed once (cached with the part's encoding), and correlation ids are
+ * segments are hashed once (the hashes cached per immutable object, the text dropped:
+ * key-sink.ts `hashedPartAt`), and correlation ids are
  * renamed by rank exactly as `fillSlots` does. Equal keys ⇔ equal fingerprints (up to
  * hash collisions) is tested over whole explorations (test/model/explore/state-key.test.ts).
  */
