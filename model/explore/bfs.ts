@@ -53,6 +53,8 @@ export interface ExploreOptions {
   readonly now?: () => number;
   /** Keep exploring after a violation (counting states) instead of stopping at the first. */
   readonly continueAfterViolation?: boolean;
+  /** States the visited set is sized for at the start (it grows past it; sizing it up front avoids rehashing a large table). */
+  readonly capacityHint?: number;
 }
 
 export interface TraceStep<A> {
@@ -100,7 +102,7 @@ class Growable {
 export function explore<S, A>(model: ExploreModel<S, A>, options: ExploreOptions = {}): ExploreResult<S, A> {
   const now = options.now ?? (() => 0);
   const started = now();
-  const visited = new FingerprintSet();
+  const visited = new FingerprintSet(options.capacityHint);
   const links = new Growable();
   const reached = new Map<string, { witness: string; depth: number }>();
   const every = options.progressEvery ?? 50_000;

@@ -105,9 +105,10 @@ export class FingerprintSet {
   private mask: number;
   size = 0;
 
-  constructor(initialCapacity = 1 << 16) {
+  /** A table for `states` fingerprints before its first rehash (it grows past them). */
+  constructor(states = 1 << 15) {
     let capacity = 1;
-    while (capacity < initialCapacity) capacity <<= 1;
+    while (capacity < 2 * states) capacity <<= 1;
     this.his = new Uint32Array(capacity);
     this.los = new Uint32Array(capacity);
     this.mask = capacity - 1;

@@ -26,6 +26,22 @@ export const MAILBOX_TAKEN = 6;
 export const FRONTIER = 16;
 const CONTROL_SLOTS = 16 + 64;
 
+/**
+ * The parallel depth-first search's control block (dfs-parallel.ts, dfs-worker.ts): states
+ * inserted, hungry threads, the end flag, the stop flag (1 a violation, 2 the state budget
+ * is spent), then from `WANT` one slot per thread: 0 busy, or where its feeding stands.
+ */
+export const DFS_STATES = 0;
+export const DFS_IDLE = 1;
+export const DFS_DONE = 2;
+export const DFS_STOP = 3;
+export const WANT = 8;
+export const HUNGRY = 1;
+export const WRITING = 2;
+export const FED = 3;
+/** Words of each thread's mailbox: the path handed to it (so paths of at most 4,093 levels are shared). */
+export const MAILBOX_WORDS = 4096;
+
 export interface SharedBuffers {
   readonly table: SharedArrayBuffer;
   readonly parents: SharedArrayBuffer;
@@ -34,11 +50,16 @@ export interface SharedBuffers {
   readonly control: SharedArrayBuffer;
 }
 
-export function allocate(capacity: number): SharedBuffers {
+/** A shared fingerprint table for `capacity` states at a load factor ≤ 1/2. */
+export function allocateTable(capacity: number): SharedArrayBuffer {
   let slots = 1;
   while (slots < 2 * capacity) slots *= 2;
+  return new SharedArrayBuffer(8 * slots);
+}
+
+export function allocate(capacity: number): SharedBuffers {
   return {
-    table: new SharedArrayBuffer(8 * slots),
+    table: allocateTable(capacity),
     parents: new SharedArrayBuffer(4 * capacity),
     actions: new SharedArrayBuffer(2 * capacity),
     mailbox: new SharedArrayBuffer(4 * capacity),
@@ -46,23 +67,13 @@ export function allocate(capacity: number): SharedBuffers {
   };
 }
 
-/** Typed views over the shared buffers (one per thread). */
-export class Shared {
+/** The visited set in shared memory: any thread may insert; each fingerprint is inserted once. */
+export class SharedTable {
   readonly table: Int32Array;
-  readonly parents: Int32Array;
-  readonly actions: Uint16Array;
-  readonly mailbox: Int32Array;
-  readonly control: Int32Array;
-  readonly capacity: number;
   private readonly mask: number;
 
-  constructor(buffers: SharedBuffers) {
-    this.table = new Int32Array(buffers.table);
-    this.parents = new Int32Array(buffers.parents);
-    this.actions = new Uint16Array(buffers.actions);
-    this.mailbox = new Int32Array(buffers.mailbox);
-    this.control = new Int32Array(buffers.control);
-    this.capacity = this.parents.length;
+  constructor(buffer: SharedArrayBuffer) {
+    this.table = new Int32Array(buffer);
     this.mask = this.table.length / 2 - 1;
   }
 
@@ -88,6 +99,32 @@ export class Shared {
       }
       slot = (slot + 1) & this.mask;
     }
+  }
+}
+
+/** Typed views over the shared buffers (one per thread). */
+export class Shared {
+  readonly table: Int32Array;
+  private readonly fingerprints: SharedTable;
+  readonly parents: Int32Array;
+  readonly actions: Uint16Array;
+  readonly mailbox: Int32Array;
+  readonly control: Int32Array;
+  readonly capacity: number;
+
+  constructor(buffers: SharedBuffers) {
+    this.fingerprints = new SharedTable(buffers.table);
+    this.table = this.fingerprints.table;
+    this.parents = new Int32Array(buffers.parents);
+    this.actions = new Uint16Array(buffers.actions);
+    this.mailbox = new Int32Array(buffers.mailbox);
+    this.control = new Int32Array(buffers.control);
+    this.capacity = this.parents.length;
+  }
+
+  /** Inserts `fp`; true when this thread inserted it first. */
+  add(fp: Fingerprint): boolean {
+    return this.fingerprints.add(fp);
   }
 
   /** Records how state `id` was reached. */

@@ -343,15 +343,32 @@ export interface Memo {
   readonly effects: readonly Effect[];
 }
 
-const memo = new WeakMap<object, WeakMap<object, Map<number, Memo>>>();
+type MemoTable = WeakMap<object, WeakMap<object, Map<number, Memo>>>;
+
+/**
+ * The memo, in two generations. A memoized result holds its successor snapshot strongly,
+ * and that snapshot is itself a key of the memo, so one table would keep every snapshot
+ * ever computed from a live one alive: about 380 bytes per state in a depth-first search,
+ * where no world outlives its path. So entries go into `memo`, a hit in `olderMemo` is
+ * moved back into it, and every `MEMO_GENERATION` new entries the older table is
+ * dropped.
+ */
+let memo: MemoTable = new WeakMap();
+let olderMemo: MemoTable = new WeakMap();
+let memoEntries = 0;
+const MEMO_GENERATION = 1 << 17;
+
+function memoFor(snapshot: Snapshot): WeakMap<object, Map<number, Memo>> {
+  let bySource = memo.get(snapshot);
+  if (bySource !== undefined) return bySource;
+  bySource = olderMemo.get(snapshot) ?? new WeakMap();
+  memo.set(snapshot, bySource);
+  return bySource;
+}
 
 /** `step(machine, snapshot, {...source, nowMs})`, computed once per (snapshot, source, clock) (see `deliverFrom`). */
 export function memoStep(machine: AnyStateMachine, snapshot: Snapshot, source: object, nowMs: number): Memo {
-  let bySource = memo.get(snapshot);
-  if (bySource === undefined) {
-    bySource = new WeakMap();
-    memo.set(snapshot, bySource);
-  }
+  const bySource = memoFor(snapshot);
   let byClock = bySource.get(source);
   if (byClock === undefined) {
     byClock = new Map();
@@ -362,6 +379,11 @@ export function memoStep(machine: AnyStateMachine, snapshot: Snapshot, source: o
     const stepped = step(machine, snapshot as never, { ...source, nowMs } as never);
     result = { snapshot: stepped.snapshot as unknown as Snapshot, effects: stepped.effects };
     byClock.set(nowMs, result);
+    if (++memoEntries >= MEMO_GENERATION) {
+      olderMemo = memo;
+      memo = new WeakMap();
+      memoEntries = 0;
+    }
   }
   return result;
 }

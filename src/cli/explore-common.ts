@@ -1,6 +1,10 @@
-/** What both explorer CLIs (replication, transactions) share: `--variant` parsing and the search options. */
+/** What both explorer CLIs (replication, transactions) share: `--variant` and `--search` parsing, the search options, and running the search. */
 import { performance } from 'node:perf_hooks';
-import type { ExploreOptions } from '../../model/explore/bfs.ts';
+import { type ExploreOptions, type ExploreResult, explore } from '../../model/explore/bfs.ts';
+import { exploreDepthFirst } from '../../model/explore/dfs.ts';
+import { exploreDepthFirstParallel } from '../../model/explore/dfs-parallel.ts';
+import { type ModelRecipe, buildModel } from '../../model/explore/models/registry.ts';
+import { exploreParallel } from '../../model/explore/parallel.ts';
 import { InputError } from '../core/assert.ts';
 import { VARIANTS, type Variant } from '../protocol/config.ts';
 import type { Io } from './io.ts';
@@ -29,4 +33,32 @@ export function searchOptions(io: Io, o: { readonly json: boolean; readonly maxS
       else io.out(line);
     },
   };
+}
+
+/** `--search`: breadth-first (shortest counterexamples) or depth-first (memory for the path only). */
+export type Search = 'bfs' | 'dfs';
+export const SEARCHES: readonly Search[] = ['bfs', 'dfs'];
+
+export function parseSearch(value: string): Search {
+  const found = SEARCHES.find((s) => s === value);
+  if (found === undefined) throw new InputError(`--search: unknown search '${value}' (known: ${SEARCHES.join(', ')})`);
+  return found;
+}
+
+/** Runs search `o.search` over the model `recipe` builds, on `o.workers` threads. */
+export async function runSearch<S, A>(recipe: ModelRecipe, o: { readonly search: Search; readonly workers: number }, options: ExploreOptions): Promise<ExploreResult<S, A>> {
+  const result =
+    o.search === 'dfs'
+      ? o.workers > 1
+        ? await exploreDepthFirstParallel(recipe, o.workers, options)
+        : exploreDepthFirst(buildModel(recipe), options)
+      : o.workers > 1
+        ? await exploreParallel(recipe, o.workers, options)
+        : explore(buildModel(recipe), options);
+  return result as ExploreResult<S, A>;
+}
+
+/** The heading of a counterexample: a breadth-first one is a shortest one. */
+export function traceHeading(search: Search, steps: number): string {
+  return search === 'bfs' ? `shortest trace (${steps} steps):` : `trace (${steps} steps; depth-first, so not necessarily a shortest one):`;
 }

@@ -2,21 +2,20 @@
  * `kafka-oracle explore --model transactions [--variant V] [--transaction-version 1|2] [bounds...] [--json] [--trace FILE]`
  * `kafka-oracle explore --model transactions --replay FILE`
  *
- * Breadth-first exploration of the transactions model (model/explore/models/transactions.ts:
+ * Breadth-first (or, with `--search dfs`, depth-first) exploration of the transactions model (model/explore/models/transactions.ts:
  * one coordinator, two partitions, two incarnations of one transactional producer). Same
  * output as the replication model (src/cli/explore.ts): progress, totals, the `sometimes`
  * properties reached, the shortest counterexample as numbered steps; `--json` answers with
- * `{model, variant, transactionVersion, bounds, distinctStates, transitions, depth, seconds,
+ * `{model, variant, transactionVersion, search, bounds, distinctStates, transitions, depth, seconds,
  * statesPerSecond, exhaustive, reached, violation?}`; `--trace FILE` writes the
  * counterexample, which `--replay FILE` re-runs through the same step functions, judging
  * every state again. Exit status: 0 no violation, 1 a violation, 2 bad input.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { InputError } from '../core/assert.ts';
-import { type ExploreResult, explore } from '../../model/explore/bfs.ts';
+import type { ExploreResult } from '../../model/explore/bfs.ts';
 import { replaySteps } from '../../model/explore/replay.ts';
-import { parseVariant, searchOptions } from './explore-common.ts';
-import { exploreParallel } from '../../model/explore/parallel.ts';
+import { type Search, parseSearch, parseVariant, runSearch, searchOptions, traceHeading } from './explore-common.ts';
 import { collisionProbability } from '../../model/explore/fingerprint.ts';
 import { DEFAULT_TRANSACTIONS_BOUNDS, TRANSACTIONS_VARIANTS, type TransactionsBounds, type TransactionsProtocol, transactionsModel } from '../../model/explore/models/transactions.ts';
 import type { TxnAction } from '../../model/explore/txn/actions.ts';
@@ -42,7 +41,7 @@ const BUDGET_FLAGS: Readonly<Record<string, keyof TxnBudget>> = {
 };
 
 export const TRANSACTIONS_USAGE = [
-  'usage: kafka-oracle explore --model transactions [--variant none|no-zombie-fencing|no-partition-verification] [--transaction-version 1|2] [--invariants A,B] [--json] [--max-states N] [--workers N] [--trace FILE]',
+  'usage: kafka-oracle explore --model transactions [--variant none|no-zombie-fencing|no-partition-verification] [--transaction-version 1|2] [--invariants A,B] [--json] [--max-states N] [--search bfs|dfs] [--workers N] [--trace FILE]',
   `       bounds: ${[...Object.keys(BOUND_FLAGS), ...Object.keys(BUDGET_FLAGS)].map((f) => `${f} N`).join(' ')}`,
   '       kafka-oracle explore --model transactions --replay FILE',
 ].join('\n');
@@ -56,8 +55,9 @@ export interface TransactionsArgs {
   replay: string | undefined;
   /** Judge only these invariants (default: all of TXN_INVARIANTS). */
   invariants: readonly string[];
-  /** Threads (worker_threads) for the BFS; 1 runs it on the main thread. */
+  /** Threads (worker_threads) for the search; 1 runs it on the main thread. */
   workers: number;
+  search: Search;
 }
 
 function integer(flag: string, value: string, min: number, max: number): number {
@@ -73,7 +73,7 @@ function parseInvariants(value: string): string[] {
 }
 
 export function parseTransactionsArgs(args: readonly string[]): TransactionsArgs {
-  const o: TransactionsArgs = { protocol: { variant: null, transactionVersion: 2 }, bounds: DEFAULT_TRANSACTIONS_BOUNDS, json: false, maxStates: undefined, trace: undefined, replay: undefined, invariants: TXN_INVARIANTS, workers: 1 };
+  const o: TransactionsArgs = { protocol: { variant: null, transactionVersion: 2 }, bounds: DEFAULT_TRANSACTIONS_BOUNDS, json: false, maxStates: undefined, trace: undefined, replay: undefined, invariants: TXN_INVARIANTS, workers: 1, search: 'bfs' };
   for (let i = 0; i < args.length; i++) {
     const flag = args[i] as string;
     if (flag === '--json') {
@@ -90,6 +90,7 @@ export function parseTransactionsArgs(args: readonly string[]): TransactionsArgs
     else if (flag === '--transaction-version') o.protocol = { ...o.protocol, transactionVersion: integer(flag, value, 1, 2) as 1 | 2 };
     else if (flag === '--max-states') o.maxStates = integer(flag, value, 1, Number.MAX_SAFE_INTEGER);
     else if (flag === '--workers') o.workers = integer(flag, value, 1, 64);
+    else if (flag === '--search') o.search = parseSearch(value);
     else if (flag === '--trace') o.trace = value;
     else if (flag === '--replay') o.replay = value;
     else if (flag === '--invariants') o.invariants = parseInvariants(value);
@@ -106,6 +107,7 @@ export function transactionsJson(o: TransactionsArgs, result: ExploreResult<TxnW
     model: 'transactions',
     variant: o.protocol.variant ?? 'none',
     transactionVersion: o.protocol.transactionVersion,
+    search: o.search,
     ...(o.invariants === TXN_INVARIANTS ? {} : { invariants: o.invariants }),
     bounds: { ...rest, ...Object.fromEntries(TXN_BUDGET_KEYS.map((k) => [k, budget[k]])) },
     distinctStates: result.distinctStates,
@@ -130,10 +132,7 @@ function describeBounds(o: TransactionsArgs): string {
 async function runExplore(o: TransactionsArgs, io: Io): Promise<number> {
   if (!o.json) io.out(`explore transactions | variant ${o.protocol.variant ?? 'none'} | ${describeBounds(o)}${o.invariants === TXN_INVARIANTS ? '' : ` | invariants ${o.invariants.join(', ')}`}`);
   const options = searchOptions(io, o, 50_000);
-  const result =
-    o.workers > 1
-      ? ((await exploreParallel({ model: 'transactions', bounds: o.bounds, protocol: o.protocol, invariants: o.invariants }, o.workers, options)) as ExploreResult<TxnWorld, TxnAction>)
-      : explore(transactionsModel(o.bounds, o.protocol, o.invariants), options);
+  const result = await runSearch<TxnWorld, TxnAction>({ model: 'transactions', bounds: o.bounds, protocol: o.protocol, invariants: o.invariants }, o, options);
   if (io.isTty) io.status('');
   const v = result.violation;
   if (o.trace !== undefined && v !== undefined) {
@@ -141,11 +140,11 @@ async function runExplore(o: TransactionsArgs, io: Io): Promise<number> {
     writeFileSync(o.trace, JSON.stringify(file, null, 1));
   }
   if (o.json) io.out(JSON.stringify(transactionsJson(o, result)));
-  else printHuman(io, result);
+  else printHuman(io, result, o.search);
   return v === undefined ? 0 : 1;
 }
 
-function printHuman(io: Io, r: ExploreResult<TxnWorld, TxnAction>): void {
+function printHuman(io: Io, r: ExploreResult<TxnWorld, TxnAction>, search: Search): void {
   io.out(`${r.exhaustive ? 'exhaustive' : 'stopped'}: ${r.distinctStates} distinct states, ${r.transitions} transitions, depth ${r.depth}, ${r.seconds.toFixed(1)} s, ${Math.round(r.distinctStates / Math.max(r.seconds, 1e-6))} states/s (fingerprint collision bound ${collisionProbability(r.distinctStates).toExponential(1)})`);
   io.out(`sometimes reached: ${[...r.reached].map(([name, x]) => `${name} (depth ${x.depth})`).join(', ') || 'none'}`);
   if (r.violation === undefined) {
@@ -153,7 +152,7 @@ function printHuman(io: Io, r: ExploreResult<TxnWorld, TxnAction>): void {
     return;
   }
   io.out(`VIOLATED ${r.violation.invariant}: ${r.violation.witness}`);
-  io.out(`shortest trace (${r.violation.steps.length} steps):`);
+  io.out(traceHeading(search, r.violation.steps.length));
   r.violation.steps.forEach((s, i) => io.out(`  ${String(i + 1).padStart(2)}. ${s.text}`));
 }
 

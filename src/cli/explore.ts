@@ -3,7 +3,8 @@
  * `kafka-oracle explore --replay FILE`
  *
  * Breadth-first exploration of every interleaving of a bounded configuration of the
- * machines (model/explore). Prints progress (distinct states, depth, queue, states/s),
+ * machines (model/explore); `--search dfs` explores the same states depth-first, keeping
+ * only the current path, for bounds whose breadth-first frontier does not fit in memory. Prints progress (distinct states, depth, queue, states/s),
  * then totals, the `sometimes` properties reached, and the shortest counterexample as a
  * numbered step list. `--trace FILE` writes the counterexample as JSON, which
  * `explore --replay FILE` re-runs through the same step functions, re-checking the
@@ -15,9 +16,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { InputError } from '../core/assert.ts';
 import type { Variant } from '../protocol/config.ts';
-import { type ExploreResult, explore } from '../../model/explore/bfs.ts';
-import { parseVariant, searchOptions } from './explore-common.ts';
-import { exploreParallel } from '../../model/explore/parallel.ts';
+import type { ExploreResult } from '../../model/explore/bfs.ts';
+import { type Search, parseSearch, parseVariant, runSearch, searchOptions, traceHeading } from './explore-common.ts';
 import type { Action } from '../../model/explore/actions.ts';
 import { DEFAULT_REPLICATION_BOUNDS, REPLICATION_VARIANTS, type ReplicationBounds, replicationModel } from '../../model/explore/models/replication.ts';
 import { replayTrace, type TraceFile } from '../../model/explore/replay.ts';
@@ -50,8 +50,9 @@ const BUDGET_FLAGS: Readonly<Record<string, keyof Budget>> = {
 };
 
 const USAGE = [
-  'usage: kafka-oracle explore [--model replication] [--variant NAME] [--enable-idempotence BOOL] [--json] [--max-states N] [--workers N] [--trace FILE]',
+  'usage: kafka-oracle explore [--model replication] [--variant NAME] [--enable-idempotence BOOL] [--json] [--max-states N] [--search bfs|dfs] [--workers N] [--trace FILE]',
   `       bounds: ${[...Object.keys(BOUND_FLAGS), ...Object.keys(BUDGET_FLAGS)].map((f) => `${f} N`).join(' ')}`,
+  '       --search dfs   (depth-first: keeps the path instead of a level of worlds, for bounds whose frontier does not fit in memory; counterexamples are not shortest)',
   '       --reduction none|quiet-pushes   (quiet-pushes: deliver LeaderAndIsr pushes that change nothing observable at once; sound, spec/explorer.md)',
   '       kafka-oracle explore --simulate WALKS [--depth D] [--seed S] [bounds...]   (random walks, no exhaustiveness)',
   '       kafka-oracle explore --replay FILE',
@@ -63,8 +64,9 @@ export interface ExploreArgs {
   bounds: ReplicationBounds;
   json: boolean;
   maxStates: number | undefined;
-  /** Threads (worker_threads) for the BFS; 1 runs it on the main thread. */
+  /** Threads (worker_threads) for the search; 1 runs it on the main thread. */
   workers: number;
+  search: Search;
   trace: string | undefined;
   replay: string | undefined;
   /** Simulation mode: random walks instead of BFS. */
@@ -78,7 +80,7 @@ function integer(flag: string, value: string, min: number): number {
 }
 
 export function parseExploreArgs(args: readonly string[]): ExploreArgs {
-  const o: ExploreArgs = { model: 'replication', variant: null, bounds: DEFAULT_REPLICATION_BOUNDS, json: false, maxStates: undefined, workers: 1, trace: undefined, replay: undefined, simulate: undefined, reduction: 'none' };
+  const o: ExploreArgs = { model: 'replication', variant: null, bounds: DEFAULT_REPLICATION_BOUNDS, json: false, maxStates: undefined, workers: 1, search: 'bfs', trace: undefined, replay: undefined, simulate: undefined, reduction: 'none' };
   for (let i = 0; i < args.length; i++) {
     const flag = args[i] as string;
     if (flag === '--json') {
@@ -101,6 +103,7 @@ export function parseExploreArgs(args: readonly string[]): ExploreArgs {
       o.bounds = { ...o.bounds, idempotence: value === 'true' };
     }
     else if (flag === '--reduction') o.reduction = parseReduction(value);
+    else if (flag === '--search') o.search = parseSearch(value);
     else if (flag === '--trace') o.trace = value;
     else if (flag === '--replay') o.replay = value;
     else if (flag === '--simulate') o.simulate = { ...(o.simulate ?? { depth: 100, seed: 1 }), walks: integer(flag, value, 1) };
@@ -127,6 +130,7 @@ export function jsonSummary(o: ExploreArgs, result: ExploreResult<World, Action>
     model: o.model,
     variant: o.variant ?? 'none',
     reduction: o.reduction,
+    search: o.search,
     bounds: { ...rest, ...Object.fromEntries(BUDGET_KEYS.map((k) => [k, budget[k]])) },
     distinctStates: result.distinctStates,
     transitions: result.transitions,
@@ -150,16 +154,13 @@ export function traceFile(o: ExploreArgs, result: ExploreResult<World, Action>):
 }
 
 async function runExplore(o: ExploreArgs, io: Io): Promise<number> {
-  if (!o.json) io.out(`explore ${o.model} | variant ${o.variant ?? 'none'} | ${describeBounds(o.bounds)}${o.reduction === 'none' ? '' : ` | reduction ${o.reduction}`}${o.workers > 1 ? ` | ${o.workers} threads` : ''}`);
+  if (!o.json) io.out(`explore ${o.model} | variant ${o.variant ?? 'none'} | ${describeBounds(o.bounds)}${o.reduction === 'none' ? '' : ` | reduction ${o.reduction}`}${o.search === 'bfs' ? '' : ` | ${o.search}`}${o.workers > 1 ? ` | ${o.workers} threads` : ''}`);
   const options = searchOptions(io, o, 100_000);
-  const result =
-    o.workers > 1
-      ? ((await exploreParallel({ model: 'replication', bounds: o.bounds, variant: o.variant, reduction: o.reduction }, o.workers, options)) as ExploreResult<World, Action>)
-      : explore(replicationModel(o.bounds, o.variant, undefined, o.reduction), options);
+  const result = await runSearch<World, Action>({ model: 'replication', bounds: o.bounds, variant: o.variant, reduction: o.reduction }, o, options);
   if (io.isTty) io.status('');
   if (o.trace !== undefined && result.violation !== undefined) writeFileSync(o.trace, JSON.stringify(traceFile(o, result), null, 1));
   if (o.json) io.out(JSON.stringify(jsonSummary(o, result)));
-  else printHuman(io, result);
+  else printHuman(io, result, o.search);
   return result.violation === undefined ? 0 : 1;
 }
 
@@ -168,7 +169,7 @@ function describeBounds(b: ReplicationBounds): string {
   return `replicas ${b.replicas}, records ${b.records}, leader epochs ≤ ${b.leaderEpochs}, partition epochs ≤ ${b.partitionEpochs}, retries ${b.retries}, min ISR ${b.minIsr}, idempotence ${b.idempotence}; faults: ${budget}`;
 }
 
-function printHuman(io: Io, r: ExploreResult<World, Action>): void {
+function printHuman(io: Io, r: ExploreResult<World, Action>, search: Search): void {
   io.out(`${r.exhaustive ? 'exhaustive' : 'stopped'}: ${r.distinctStates} distinct states, ${r.transitions} transitions, depth ${r.depth}, ${r.seconds.toFixed(1)} s, ${Math.round(r.distinctStates / Math.max(r.seconds, 1e-6))} states/s, ${(r.visitedBytes / Math.max(r.distinctStates, 1)).toFixed(1)} bytes/state visited (fingerprint collision bound ${collisionProbability(r.distinctStates).toExponential(1)})`);
   io.out(`sometimes reached: ${[...r.reached].map(([name, x]) => `${name} (depth ${x.depth})`).join(', ') || 'none'}`);
   if (r.violation === undefined) {
@@ -176,7 +177,7 @@ function printHuman(io: Io, r: ExploreResult<World, Action>): void {
     return;
   }
   io.out(`VIOLATED ${r.violation.invariant}: ${r.violation.witness}`);
-  io.out(`shortest trace (${r.violation.steps.length} steps):`);
+  io.out(traceHeading(search, r.violation.steps.length));
   r.violation.steps.forEach((s, i) => io.out(`  ${String(i + 1).padStart(2)}. ${s.text}`));
 }
 

@@ -57,6 +57,12 @@ describe('kafka-oracle explore --model transactions', () => {
     expect(tv1.violation.steps).toHaveLength(21);
   }, 60_000);
 
+  it('--search dfs explores the same states depth-first', async () => {
+    const bfs = JSON.parse((await run(...SMALL, '--transactions', '2', '--timeouts', '1', '--json')).stdout.join('\n'));
+    const dfs = JSON.parse((await run(...SMALL, '--transactions', '2', '--timeouts', '1', '--search', 'dfs', '--json')).stdout.join('\n'));
+    expect(dfs).toMatchObject({ search: 'dfs', distinctStates: bfs.distinctStates, transitions: bfs.transitions, exhaustive: true });
+  }, 60_000);
+
   it('--max-states stops early (not exhaustive)', async () => {
     const { status, stdout } = await run('--model', 'transactions', '--max-states', '100', '--json');
     expect(status).toBe(0);

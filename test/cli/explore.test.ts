@@ -72,8 +72,21 @@ describe('kafka-oracle explore', () => {
     expect(replayed.stdout[0]).toMatch(/reduction quiet-pushes/);
   }, 120_000);
 
+  it('--search dfs: the same states depth-first, on one thread and on two; a violation\'s trace is labelled as not a shortest one', async () => {
+    const args = ['--records', '1', ...NO_FAULTS, '--timeouts', '1', '--json'];
+    const bfs = JSON.parse((await run(...args)).stdout.join('\n'));
+    const dfs = JSON.parse((await run(...args, '--search', 'dfs')).stdout.join('\n'));
+    const two = JSON.parse((await run(...args, '--search', 'dfs', '--workers', '2')).stdout.join('\n'));
+    expect(bfs.search).toBe('bfs');
+    for (const r of [dfs, two]) expect(r).toMatchObject({ search: 'dfs', distinctStates: bfs.distinctStates, transitions: bfs.transitions, exhaustive: true });
+    const found = await run('--records', '1', ...NO_FAULTS, '--timeouts', '1', '--enable-idempotence', 'false', '--search', 'dfs');
+    expect(found.status).toBe(1);
+    expect(found.stdout.join('\n')).toMatch(/VIOLATED no-duplicate/);
+    expect(found.stdout.join('\n')).toMatch(/trace \(\d+ steps; depth-first, so not necessarily a shortest one\):/);
+  }, 120_000);
+
   it('bad input: one line, exit 2', async () => {
-    for (const args of [['--reduction', 'all'], ['--records', 'x'], ['--workers', '0'], ['--workers', '65'], ['--model', 'raft'], ['--variant', 'no-such'], ['--bogus', '1'], ['--replicas', '2', '--min-isr', '3'], ['--replay', join(dir, 'missing.json')]]) {
+    for (const args of [['--reduction', 'all'], ['--search', 'random'], ['--records', 'x'], ['--workers', '0'], ['--workers', '65'], ['--model', 'raft'], ['--variant', 'no-such'], ['--bogus', '1'], ['--replicas', '2', '--min-isr', '3'], ['--replay', join(dir, 'missing.json')]]) {
       const { status, stderr } = await run(...args);
       expect(status, args.join(' ')).toBe(2);
       expect(stderr).toHaveLength(1);

@@ -1,0 +1,202 @@
+/**
+ * One thread of the parallel depth-first explorer (dfs-parallel.ts). Each thread runs the
+ * depth-first search of dfs.ts over its own path, inserting into one shared visited set: a
+ * state is expanded by the thread whose compare-and-swap inserted its fingerprint, so every
+ * reachable state is expanded exactly once, by some thread.
+ *
+ * Work sharing (Holzmann & Bošnački's multi-core SPIN shares states; here a thread shares
+ * a path): a thread whose path is empty is hungry. A busy thread that sees a hungry one
+ * gives it the untaken actions of its lowest level that has any, as the action indices
+ * from the initial state to that level plus the first untaken index, and stops short of
+ * them itself. The hungry thread rebuilds the path by replaying those indices (a few dozen
+ * steps) and goes on from there, so no world ever crosses threads. The search ends when
+ * every thread is hungry at once: a busy thread counts the thread it feeds as busy before
+ * it could itself become hungry, so that count cannot reach the number of threads early.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { fingerprint } from './fingerprint.ts';
+import { type ModelRecipe, buildModel } from './models/registry.ts';
+import { DFS_DONE, DFS_IDLE, DFS_STATES, DFS_STOP, FED, HUNGRY, MAILBOX_WORDS, SharedTable, WANT, WRITING } from './shared.ts';
+
+export interface DepthFirstWorkerInput {
+  readonly recipe: ModelRecipe;
+  readonly table: SharedArrayBuffer;
+  /** DFS_* counters, then one `want` slot per thread (0 busy, HUNGRY, WRITING, FED). */
+  readonly control: SharedArrayBuffer;
+  /** Per thread, `MAILBOX_WORDS` words: length, first untaken action, then the indices. */
+  readonly mailboxes: SharedArrayBuffer;
+  readonly index: number;
+  readonly workers: number;
+  readonly capacity: number;
+  readonly progressEvery: number;
+}
+
+export interface DepthFirstWorkerDone {
+  readonly type: 'done';
+  readonly transitions: number;
+  readonly deepest: number;
+  readonly reached: [string, { witness: string; depth: number }][];
+  readonly violation?: { readonly invariant: string; readonly witness: string; readonly indices: number[] };
+  /** Paths this thread received from others, and replay steps spent rebuilding them. */
+  readonly received: number;
+  readonly replayedSteps: number;
+}
+
+export interface DepthFirstWorkerProgress {
+  readonly type: 'progress';
+  readonly distinctStates: number;
+  readonly depth: number;
+  readonly queue: number;
+}
+
+const input = workerData as DepthFirstWorkerInput;
+const model = buildModel(input.recipe);
+const table = new SharedTable(input.table);
+const control = new Int32Array(input.control);
+const mailboxes = new Int32Array(input.mailboxes);
+const print = model.fingerprint === undefined ? (s: unknown) => fingerprint(model.key(s)) : model.fingerprint.bind(model);
+const reached = new Map<string, { witness: string; depth: number }>();
+let transitions = 0;
+let deepest = 0;
+let received = 0;
+let replayedSteps = 0;
+let violation: DepthFirstWorkerDone['violation'];
+let nextReport = input.progressEvery;
+
+/** The path: per level, the world, its actions, the next index to take and the end of this thread's share. */
+const states: unknown[] = [];
+const actions: (readonly unknown[])[] = [];
+const taken: number[] = [];
+const ends: number[] = [];
+
+function push(state: unknown, list: readonly unknown[], from: number, end: number): void {
+  states.push(state);
+  actions.push(list);
+  taken.push(from);
+  ends.push(end);
+}
+
+function pop(): void {
+  states.pop();
+  actions.pop();
+  taken.pop();
+  ends.pop();
+}
+
+function admit(state: unknown, depth: number): { invariant: string; witness: string } | undefined {
+  deepest = Math.max(deepest, depth);
+  for (const r of model.reached?.(state) ?? []) {
+    const known = reached.get(r.invariant);
+    if (known === undefined || known.depth > depth) reached.set(r.invariant, { witness: r.witness, depth });
+  }
+  return model.check(state);
+}
+
+/** Gives a hungry thread the untaken actions of this path's lowest level that has any. */
+function feed(): void {
+  const level = taken.findIndex((t, i) => t < (ends[i] as number));
+  if (level < 0 || level + 2 > MAILBOX_WORDS) return;
+  for (let w = 0; w < input.workers; w++) {
+    if (w === input.index || Atomics.compareExchange(control, WANT + w, HUNGRY, WRITING) !== HUNGRY) continue;
+    const box = w * MAILBOX_WORDS;
+    mailboxes[box] = level;
+    mailboxes[box + 1] = taken[level] as number;
+    for (let i = 0; i < level; i++) mailboxes[box + 2 + i] = (taken[i] as number) - 1;
+    mailboxes[box + 2 + level] = ends[level] as number;
+    ends[level] = taken[level] as number;
+    Atomics.sub(control, DFS_IDLE, 1);
+    Atomics.store(control, WANT + w, FED);
+    Atomics.notify(control, WANT + w);
+    return;
+  }
+}
+
+/** Waits for a path from another thread; false when every thread is hungry (the search is over) or it stopped. */
+function starve(): boolean {
+  const want = WANT + input.index;
+  Atomics.store(control, want, HUNGRY);
+  if (Atomics.add(control, DFS_IDLE, 1) + 1 === input.workers) {
+    Atomics.store(control, DFS_DONE, 1);
+    for (let w = 0; w < input.workers; w++) Atomics.notify(control, WANT + w);
+  }
+  for (;;) {
+    if (Atomics.load(control, want) === FED) break;
+    if (Atomics.load(control, DFS_DONE) === 1 || Atomics.load(control, DFS_STOP) !== 0) return false;
+    Atomics.wait(control, want, Atomics.load(control, want), 50);
+  }
+  Atomics.store(control, want, 0);
+  rebuild();
+  return true;
+}
+
+/** Rebuilds the path from this thread's mailbox by replaying its action indices from the initial state. */
+function rebuild(): void {
+  const box = input.index * MAILBOX_WORDS;
+  const level = mailboxes[box] as number;
+  let state = model.initial;
+  for (let i = 0; i < level; i++) {
+    const list = model.actions(state);
+    const index = mailboxes[box + 2 + i] as number;
+    push(state, list, index + 1, index + 1);
+    state = model.next(state, list[index]);
+    replayedSteps++;
+  }
+  push(state, model.actions(state), mailboxes[box + 1] as number, mailboxes[box + 2 + level] as number);
+  received++;
+}
+
+function stopWith(found: { invariant: string; witness: string }): void {
+  if (Atomics.compareExchange(control, DFS_STOP, 0, 1) === 0) violation = { ...found, indices: taken.map((t) => t - 1) };
+  for (let w = 0; w < input.workers; w++) Atomics.notify(control, WANT + w);
+}
+
+/** The depth-first search over this thread's share; false once the search must stop. */
+function search(): boolean {
+  while (states.length > 0) {
+    const top = states.length - 1;
+    const a = taken[top] as number;
+    if (a >= (ends[top] as number)) {
+      pop();
+      continue;
+    }
+    taken[top] = a + 1;
+    const successor = model.next(states[top], (actions[top] as readonly unknown[])[a]);
+    transitions++;
+    if ((transitions & 63) === 0) {
+      if (Atomics.load(control, DFS_STOP) !== 0) return false;
+      if (Atomics.load(control, DFS_IDLE) > 0) feed();
+    }
+    if (successor === null || !table.add(print(successor))) continue;
+    const count = Atomics.add(control, DFS_STATES, 1) + 1;
+    const found = admit(successor, top + 1);
+    if (found !== undefined) {
+      stopWith(found);
+      return false;
+    }
+    const list = model.actions(successor);
+    push(successor, list, 0, list.length);
+    if (count >= input.capacity) {
+      Atomics.compareExchange(control, DFS_STOP, 0, 2);
+      return false;
+    }
+    if (input.index === 0 && count >= nextReport) {
+      nextReport = count + input.progressEvery;
+      parentPort?.postMessage({ type: 'progress', distinctStates: count, depth: states.length - 1, queue: states.length } satisfies DepthFirstWorkerProgress);
+    }
+  }
+  return true;
+}
+
+function run(): void {
+  if (input.index === 0) {
+    const list = model.actions(model.initial);
+    push(model.initial, list, 0, list.length);
+  }
+  while (search() && starve()) {
+    // each round searches one path: this thread's own, then ones fed by others
+  }
+  const done: DepthFirstWorkerDone = { type: 'done', transitions, deepest, reached: [...reached], received, replayedSteps, ...(violation === undefined ? {} : { violation }) };
+  parentPort?.postMessage(done);
+}
+
+run();

@@ -1,0 +1,81 @@
+/**
+ * The depth-first explorer (`--search dfs`) reaches exactly the states the breadth-first
+ * one reaches (same distinct states, same transitions: every state is expanded once), on
+ * both models and with the reduction, on one thread and on two; it finds the same
+ * violations, with a trace that replays to the violated invariant, though not a shortest
+ * one; and it stops at the state budget.
+ */
+import { describe, expect, it } from 'vitest';
+import { explore } from '../../../model/explore/bfs.ts';
+import { exploreDepthFirst } from '../../../model/explore/dfs.ts';
+import { exploreDepthFirstParallel } from '../../../model/explore/dfs-parallel.ts';
+import { DEFAULT_REPLICATION_BOUNDS, type ReplicationBounds, replicationModel } from '../../../model/explore/models/replication.ts';
+import { DEFAULT_TRANSACTIONS_BOUNDS, TODAY, transactionsModel } from '../../../model/explore/models/transactions.ts';
+import { NO_FAULTS, type Budget } from '../../../model/explore/world.ts';
+
+function bounds(records: number, budget: Partial<Budget>, idempotence = true): ReplicationBounds {
+  return { ...DEFAULT_REPLICATION_BOUNDS, records, idempotence, budget: { ...NO_FAULTS, ...budget } };
+}
+
+describe('depth-first exploration reaches the states breadth-first exploration reaches', () => {
+  it('replication with faults: the same states and transitions on one thread and on two', async () => {
+    const b = bounds(1, { timeouts: 1, drops: 1, crashes: 1 });
+    const bfs = explore(replicationModel(b, null));
+    const dfs = exploreDepthFirst(replicationModel(b, null));
+    const two = await exploreDepthFirstParallel({ model: 'replication', bounds: b, variant: null }, 2, { maxStates: 1 << 16 });
+    expect(bfs.exhaustive).toBe(true);
+    for (const r of [dfs, two]) {
+      expect(r).toMatchObject({ distinctStates: bfs.distinctStates, transitions: bfs.transitions, exhaustive: true });
+      expect(r.violation).toBeUndefined();
+      expect([...r.reached.keys()].sort()).toEqual([...bfs.reached.keys()].sort());
+    }
+    expect(dfs.depth).toBeGreaterThanOrEqual(bfs.depth);
+  }, 120_000);
+
+  it('with the quiet-push reduction: 30,076 states, 144,925 transitions either way', async () => {
+    const b = bounds(1, { expirations: 1 });
+    const dfs = exploreDepthFirst(replicationModel(b, null, undefined, 'quiet-pushes'));
+    const two = await exploreDepthFirstParallel({ model: 'replication', bounds: b, variant: null, reduction: 'quiet-pushes' }, 2, { maxStates: 1 << 16 });
+    for (const r of [dfs, two]) expect(r).toMatchObject({ distinctStates: 30_076, transitions: 144_925, exhaustive: true });
+  }, 120_000);
+
+  it('transactions (default bounds): 14,610 states either way', () => {
+    const model = transactionsModel(DEFAULT_TRANSACTIONS_BOUNDS, TODAY);
+    const dfs = exploreDepthFirst(model);
+    expect(dfs).toMatchObject({ distinctStates: 14_610, transitions: explore(model).transitions, exhaustive: true });
+    expect(dfs.violation).toBeUndefined();
+  }, 60_000);
+});
+
+describe('depth-first exploration finds the same violations', () => {
+  it('enable.idempotence=false: a duplicate, with a trace that replays to it (at least as long as the shortest)', async () => {
+    const b = bounds(1, { timeouts: 1 }, false);
+    const model = replicationModel(b, null);
+    const shortest = explore(model).violation;
+    const dfs = exploreDepthFirst(model).violation;
+    const two = (await exploreDepthFirstParallel({ model: 'replication', bounds: b, variant: null }, 2, { maxStates: 1 << 16 })).violation;
+    expect(shortest?.invariant).toBe('no-duplicate');
+    for (const v of [dfs, two]) {
+      expect(v?.invariant).toBe('no-duplicate');
+      expect(v?.steps.length).toBeGreaterThanOrEqual(shortest?.steps.length ?? Infinity);
+      let state = model.initial;
+      for (const step of v?.steps ?? []) {
+        expect(model.actions(state)).toContainEqual(step.action);
+        state = model.next(state, step.action) ?? state;
+      }
+      expect(model.check(state)?.invariant).toBe('no-duplicate');
+    }
+  }, 60_000);
+
+  it('transactions, no-zombie-fencing: zombie-write-invisible', () => {
+    const r = exploreDepthFirst(transactionsModel(DEFAULT_TRANSACTIONS_BOUNDS, { variant: 'no-zombie-fencing', transactionVersion: 2 }));
+    expect(r.violation?.invariant).toBe('zombie-write-invisible');
+    expect(r.exhaustive).toBe(false);
+  });
+
+  it('stops at the state budget and says it was not exhaustive', async () => {
+    const b = bounds(2, { expirations: 2 });
+    expect(exploreDepthFirst(replicationModel(b, null), { maxStates: 2000 })).toMatchObject({ distinctStates: 2000, exhaustive: false });
+    expect(await exploreDepthFirstParallel({ model: 'replication', bounds: b, variant: null }, 2, { maxStates: 2000 })).toMatchObject({ distinctStates: 2000, exhaustive: false });
+  }, 60_000);
+});
