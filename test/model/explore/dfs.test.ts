@@ -53,7 +53,7 @@ describe('depth-first exploration finds the same violations', () => {
     const model = replicationModel(b, null);
     const shortest = explore(model).violation;
     const dfs = exploreDepthFirst(model).violation;
-    const two = (await exploreDepthFirstParallel({ model: 'replication', bounds: b, variant: null }, 2, { maxStates: 1 << 16 })).violation;
+    const two = (await exploreDepthFirstParallel({ model: 'replication', bounds: b, variant: null }, 2, { maxStates: 1 << 16 })).violation as typeof dfs;
     expect(shortest?.invariant).toBe('no-duplicate');
     for (const v of [dfs, two]) {
       expect(v?.invariant).toBe('no-duplicate');
