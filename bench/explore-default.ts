@@ -2,19 +2,26 @@
  * Seconds to exhaust the replication model's default bounds (hachikuji/kafka-specification's
  * TLC constants: 3 replicas, ≤ 2 records, leader epochs ≤ 2; two session expirations) for
  * today's protocol, on two threads: the distinct-state count, depth, rate and memory.
- * A long campaign (tens of minutes), so it is not part of `npm run bench`'s default list:
+ * A long campaign (about an hour), so it is not part of `npm run bench`'s default list:
  * `npm run bench explore-default` (threads: EXPLORE_WORKERS, default 2; EXPLORE_REDUCTION,
- * default quiet-pushes, or none).
+ * default quiet-pushes, or none; EXPLORE_SEARCH, default dfs: a breadth-first frontier of
+ * these bounds does not fit in 24 GB, spec/explorer.md). The count is compared with the
+ * one pinned in test/model/explore/fixtures/default-bounds.json.
  */
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_REPLICATION_BOUNDS } from '../model/explore/models/replication.ts';
 import { exploreParallel } from '../model/explore/parallel.ts';
+import { exploreDepthFirstParallel } from '../model/explore/dfs-parallel.ts';
+import { readFileSync } from 'node:fs';
 
 export async function run(): Promise<void> {
   const workers = Number(process.env['EXPLORE_WORKERS'] ?? 2);
   const reduction = process.env['EXPLORE_REDUCTION'] === 'none' ? 'none' : 'quiet-pushes';
+  const search = process.env['EXPLORE_SEARCH'] === 'bfs' ? 'bfs' : 'dfs';
   let peakRss = 0;
-  const r = await exploreParallel({ model: 'replication', bounds: DEFAULT_REPLICATION_BOUNDS, variant: null, reduction }, workers, {
+  const recipe = { model: 'replication', bounds: DEFAULT_REPLICATION_BOUNDS, variant: null, reduction } as const;
+  const r = await (search === 'bfs' ? exploreParallel : exploreDepthFirstParallel)(recipe, workers, {
+    ...(search === 'dfs' ? { maxStates: 1 << 28 } : {}),
     now: () => performance.now(),
     progressEvery: 1_000_000,
     onProgress: (p) => {
@@ -25,7 +32,9 @@ export async function run(): Promise<void> {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
   const verdict = r.violation === undefined ? (r.exhaustive ? 'exhaustive, no violation' : 'stopped') : `${r.violation.invariant} violated`;
   console.log(
-    `default bounds, ${workers} threads, reduction ${reduction}: ${r.distinctStates} states, ${r.transitions} transitions, depth ${r.depth}, ${r.seconds.toFixed(0)} s, ` +
+    `default bounds, ${search}, ${workers} threads, reduction ${reduction}: ${r.distinctStates} states, ${r.transitions} transitions, depth ${r.depth}, ${r.seconds.toFixed(0)} s, ` +
       `${Math.round(r.distinctStates / Math.max(r.seconds, 1e-6))} states/s, peak RSS ${(peakRss / 2 ** 30).toFixed(1)} GiB (${Math.round(peakRss / r.distinctStates)} B/state); ${verdict}`,
   );
+  const pinned = (JSON.parse(readFileSync('test/model/explore/fixtures/default-bounds.json', 'utf8')) as Record<string, { distinctStates: number }>)[reduction]?.distinctStates;
+  console.log(r.exhaustive && r.distinctStates === pinned ? `matches the pinned count (${pinned})` : `DIFFERS from the pinned count (${pinned})`);
 }

@@ -8,15 +8,19 @@
  * - the same two under `--reduction quiet-pushes` (model/explore/reduction.ts), and the
  *   default bounds with one expiration under it (465,800).
  *
- * Rates are distinct states per wall-clock second and, for one thread, per CPU second of
- * this process (what one core gives when the machine is shared). Bytes per state: the
- * visited set (fingerprints and parent pointers) and the heap growth per state (the BFS
- * frontier's worlds and the caches) as V8 reports it, after a GC when `--expose-gc` is on.
+ * Each case is run breadth-first (bfs.ts) and depth-first (dfs.ts, `--search dfs`), on one
+ * thread and on two. Rates are distinct states per wall-clock second and, for one thread,
+ * per CPU second of this process (what one core gives when the machine is shared). Bytes
+ * per state: the visited set (fingerprints, and for BFS parent pointers) and the heap
+ * growth per state (the BFS frontier's worlds, the DFS path, the caches) as V8 reports it,
+ * after a GC when `--expose-gc` is on.
  *
  * `npm run bench explore-default` (bench/explore-default.ts) exhausts the default bounds.
  */
 import { performance } from 'node:perf_hooks';
-import { type ExploreResult, explore } from '../model/explore/bfs.ts';
+import { type ExploreModel, type ExploreOptions, type ExploreResult, explore } from '../model/explore/bfs.ts';
+import { exploreDepthFirst } from '../model/explore/dfs.ts';
+import { exploreDepthFirstParallel } from '../model/explore/dfs-parallel.ts';
 import { DEFAULT_REPLICATION_BOUNDS, type ReplicationBounds, replicationModel } from '../model/explore/models/replication.ts';
 import { exploreParallel } from '../model/explore/parallel.ts';
 import type { Reduction } from '../model/explore/reduction.ts';
@@ -50,24 +54,35 @@ function verdict(r: ExploreResult<unknown, unknown>): string {
   return r.exhaustive ? 'exhaustive, holds' : 'stopped';
 }
 
+type OneThread = (model: ExploreModel<unknown, unknown>, options: ExploreOptions) => ExploreResult<unknown, unknown>;
+type TwoThreads = typeof exploreParallel;
+
+const SEARCHES: readonly { name: string; one: OneThread; two: TwoThreads; options: ExploreOptions }[] = [
+  { name: 'bfs', one: explore, two: exploreParallel, options: {} },
+  { name: 'dfs', one: exploreDepthFirst, two: exploreDepthFirstParallel, options: { maxStates: 1 << 22 } },
+];
+
 export async function run(): Promise<void> {
   for (const c of CASES) {
     const bounds: ReplicationBounds = { ...DEFAULT_REPLICATION_BOUNDS, records: c.records, budget: { ...NO_FAULTS, ...c.budget } };
-    const before = heapUsed();
-    let peak = before;
-    const cpuBefore = process.cpuUsage();
-    const one = explore(replicationModel(bounds, c.variant, undefined, c.reduction ?? 'none'), { now: () => performance.now(), progressEvery: 10_000, onProgress: () => (peak = Math.max(peak, process.memoryUsage().heapUsed)) });
-    peak = Math.max(peak, process.memoryUsage().heapUsed);
-    const cpu = process.cpuUsage(cpuBefore);
-    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-    const rate = one.distinctStates / Math.max(one.seconds, 1e-6);
-    console.log(
-      `${c.name}, 1 thread: ${one.distinctStates} states, ${one.transitions} transitions, depth ${one.depth}, ${one.seconds.toFixed(1)} s, ` +
-        `${Math.round(rate)} states/s wall, ${Math.round(one.distinctStates / Math.max(cpuSeconds, 1e-6))} states per CPU second, ${Math.round(one.transitions / Math.max(one.seconds, 1e-6))} transitions/s, ` +
-        `visited ${(one.visitedBytes / one.distinctStates).toFixed(1)} B/state, heap peak +${((peak - before) / one.distinctStates).toFixed(0)} B/state; ${verdict(one)}`,
-    );
-    const two = await exploreParallel({ model: 'replication', bounds, variant: c.variant, reduction: c.reduction ?? 'none' }, 2, { now: () => performance.now() });
-    const rate2 = two.distinctStates / Math.max(two.seconds, 1e-6);
-    console.log(`${c.name}, 2 threads: ${two.distinctStates} states, depth ${two.depth}, ${two.seconds.toFixed(1)} s, ${Math.round(rate2)} states/s wall (${(rate2 / rate).toFixed(2)}x one thread); ${verdict(two)}`);
+    for (const search of SEARCHES) {
+      const before = heapUsed();
+      let peak = before;
+      const cpuBefore = process.cpuUsage();
+      const model = replicationModel(bounds, c.variant, undefined, c.reduction ?? 'none') as unknown as ExploreModel<unknown, unknown>;
+      const one = search.one(model, { now: () => performance.now(), progressEvery: 10_000, onProgress: () => (peak = Math.max(peak, process.memoryUsage().heapUsed)) });
+      peak = Math.max(peak, process.memoryUsage().heapUsed);
+      const cpu = process.cpuUsage(cpuBefore);
+      const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+      const rate = one.distinctStates / Math.max(one.seconds, 1e-6);
+      console.log(
+        `${c.name}, ${search.name}, 1 thread: ${one.distinctStates} states, ${one.transitions} transitions, depth ${one.depth}, ${one.seconds.toFixed(1)} s, ` +
+          `${Math.round(rate)} states/s wall, ${Math.round(one.distinctStates / Math.max(cpuSeconds, 1e-6))} states per CPU second, ${Math.round(one.transitions / Math.max(one.seconds, 1e-6))} transitions/s, ` +
+          `visited ${(one.visitedBytes / one.distinctStates).toFixed(1)} B/state, heap peak +${((peak - before) / one.distinctStates).toFixed(0)} B/state; ${verdict(one)}`,
+      );
+      const two = await search.two({ model: 'replication', bounds, variant: c.variant, reduction: c.reduction ?? 'none' }, 2, { ...search.options, now: () => performance.now() });
+      const rate2 = two.distinctStates / Math.max(two.seconds, 1e-6);
+      console.log(`${c.name}, ${search.name}, 2 threads: ${two.distinctStates} states, depth ${two.depth}, ${two.seconds.toFixed(1)} s, ${Math.round(rate2)} states/s wall (${(rate2 / rate).toFixed(2)}x one thread); ${verdict(two)}`);
+    }
   }
 }

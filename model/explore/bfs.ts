@@ -13,6 +13,7 @@
  * deterministic.
  */
 import { assert } from '../../src/core/assert.ts';
+import { Admission } from './admission.ts';
 import { type Fingerprint, FingerprintSet, fingerprint } from './fingerprint.ts';
 
 export interface Violation {
@@ -104,24 +105,18 @@ export function explore<S, A>(model: ExploreModel<S, A>, options: ExploreOptions
   const started = now();
   const visited = new FingerprintSet(options.capacityHint);
   const links = new Growable();
-  const reached = new Map<string, { witness: string; depth: number }>();
   const every = options.progressEvery ?? 50_000;
   let transitions = 0;
   let depth = 0;
   let nextReport = every;
   let found: { id: number; violation: Violation } | undefined;
 
-  let deepest = 0;
-  const admit = (state: S, id: number, d: number): Violation | undefined => {
-    deepest = Math.max(deepest, d);
-    for (const r of model.reached?.(state) ?? []) if (!reached.has(r.invariant)) reached.set(r.invariant, { witness: r.witness, depth: d });
-    return model.check(state);
-  };
+  const admission = new Admission(model);
 
   const print = model.fingerprint === undefined ? (s: S) => fingerprint(model.key(s)) : (s: S) => (model.fingerprint as (s: S) => Fingerprint)(s);
   visited.add(print(model.initial));
   links.set(0, -1, 0);
-  const initialViolation = admit(model.initial, 0, 0);
+  const initialViolation = admission.admit(model.initial, 0);
   if (initialViolation !== undefined) found = { id: 0, violation: initialViolation };
   let frontier: { id: number; state: S }[] = [{ id: 0, state: model.initial }];
   let exhaustive = true;
@@ -135,7 +130,7 @@ export function explore<S, A>(model: ExploreModel<S, A>, options: ExploreOptions
         if (successor === null || !visited.add(print(successor))) continue;
         const sid = visited.size - 1;
         links.set(sid, id, a);
-        const violation = admit(successor, sid, depth + 1);
+        const violation = admission.admit(successor, depth + 1);
         if (violation !== undefined && found === undefined) {
           found = { id: sid, violation };
           if (!options.continueAfterViolation) break outer;
@@ -157,7 +152,7 @@ export function explore<S, A>(model: ExploreModel<S, A>, options: ExploreOptions
   }
   if (found !== undefined && !options.continueAfterViolation) exhaustive = false;
   const seconds = (now() - started) / 1000;
-  const result = { distinctStates: visited.size, transitions, depth: deepest, seconds, exhaustive, reached, visitedBytes: visited.bytes() + links.bytes() };
+  const result = { distinctStates: visited.size, transitions, depth: admission.deepest, seconds, exhaustive, reached: admission.reached, visitedBytes: visited.bytes() + links.bytes() };
   if (found === undefined) return result;
   const { steps, state } = rebuild(model, links, found.id);
   return { ...result, violation: { ...found.violation, steps, state } };

@@ -10,12 +10,13 @@
  * budget (`maxStates`, else `DEFAULT_DFS_CAPACITY`) at a load factor ≤ 1/2: 16 bytes per
  * state of budget. A search that fills it stops and says it is not exhaustive.
  */
-import { Worker } from 'node:worker_threads';
 import { assert } from '../../src/core/assert.ts';
 import { type ExploreOptions, type ExploreResult, replayPath } from './bfs.ts';
+import { Admission } from './admission.ts';
 import { fingerprint } from './fingerprint.ts';
 import { type ModelRecipe, buildModel } from './models/registry.ts';
-import type { DepthFirstWorkerDone, DepthFirstWorkerInput, DepthFirstWorkerProgress } from './dfs-worker.ts';
+import type { DepthFirstWorkerDone, DepthFirstWorkerInput } from './dfs-worker.ts';
+import { runThreads } from './threads.ts';
 import { DFS_STATES, DFS_STOP, MAILBOX_WORDS, SharedTable, WANT, allocateTable } from './shared.ts';
 
 /** States the shared table holds when no `maxStates` is given (2 GiB of table, touched as used). */
@@ -33,13 +34,14 @@ export async function exploreDepthFirstParallel(recipe: ModelRecipe, workers: nu
   const print = model.fingerprint === undefined ? (s: unknown) => fingerprint(model.key(s)) : model.fingerprint.bind(model);
   table.add(print(model.initial));
   control[DFS_STATES] = 1;
-  const reached = new Map<string, { witness: string; depth: number }>();
-  for (const r of model.reached?.(model.initial) ?? []) reached.set(r.invariant, { witness: r.witness, depth: 0 });
-  const initial = model.check(model.initial);
+  const admission = new Admission(model);
+  const initial = admission.admit(model.initial, 0);
+  const reached = admission.reached;
   if (initial !== undefined) {
     return { distinctStates: 1, transitions: 0, depth: 0, seconds: (now() - started) / 1000, exhaustive: false, reached, visitedBytes: buffers.table.byteLength, violation: { ...initial, steps: [], state: model.initial } };
   }
-  const done = await runWorkers({ recipe, ...buffers, workers, capacity, progressEvery: options.progressEvery ?? 50_000 }, options, now, started);
+  const inputs = Array.from({ length: workers }, (_, index): DepthFirstWorkerInput & { entry: string } => ({ recipe, ...buffers, index, workers, capacity, progressEvery: options.progressEvery ?? 50_000, entry: './dfs-worker.ts' }));
+  const done = await runThreads<DepthFirstWorkerDone>(inputs, options, now, started);
   let transitions = 0;
   let deepest = 0;
   let found: DepthFirstWorkerDone['violation'];
@@ -47,45 +49,11 @@ export async function exploreDepthFirstParallel(recipe: ModelRecipe, workers: nu
     transitions += d.transitions;
     deepest = Math.max(deepest, d.deepest);
     found ??= d.violation;
-    for (const [name, r] of d.reached) {
-      const known = reached.get(name);
-      if (known === undefined || known.depth > r.depth) reached.set(name, r);
-    }
+    for (const [name, r] of d.reached) admission.note(name, r.witness, r.depth);
   }
   const distinctStates = Math.min(control[DFS_STATES] as number, capacity);
   const result = { distinctStates, transitions, depth: deepest, seconds: (now() - started) / 1000, exhaustive: control[DFS_STOP] === 0, reached, visitedBytes: buffers.table.byteLength };
   if (found === undefined) return result;
   const { steps, state } = replayPath(model, found.indices);
   return { ...result, violation: { invariant: found.invariant, witness: found.witness, steps, state } };
-}
-
-type Common = Omit<DepthFirstWorkerInput, 'index'>;
-
-function runWorkers(common: Common, options: ExploreOptions, now: () => number, started: number): Promise<DepthFirstWorkerDone[]> {
-  return new Promise((resolve, reject) => {
-    const done: DepthFirstWorkerDone[] = [];
-    const threads: Worker[] = [];
-    const fail = (error: unknown): void => {
-      for (const t of threads) void t.terminate();
-      reject(error instanceof Error ? error : new Error(String(error)));
-    };
-    for (let index = 0; index < common.workers; index++) {
-      const workerData: DepthFirstWorkerInput & { entry: string } = { ...common, index, entry: './dfs-worker.ts' };
-      const thread = new Worker(new URL('./worker.mjs', import.meta.url), { workerData });
-      threads.push(thread);
-      thread.on('error', fail);
-      thread.on('message', (message: DepthFirstWorkerDone | DepthFirstWorkerProgress) => {
-        if (message.type === 'progress') {
-          const seconds = (now() - started) / 1000;
-          options.onProgress?.({ ...message, seconds, statesPerSecond: message.distinctStates / Math.max(seconds, 1e-9) });
-          return;
-        }
-        done.push(message);
-        if (done.length === common.workers) resolve(done);
-      });
-      thread.on('exit', (code) => {
-        if (code !== 0 && done.length < common.workers) fail(new Error(`explorer worker ${index} exited with code ${code}`));
-      });
-    }
-  });
 }

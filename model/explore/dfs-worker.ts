@@ -14,6 +14,7 @@
  * it could itself become hungry, so that count cannot reach the number of threads early.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { Admission } from './admission.ts';
 import { fingerprint } from './fingerprint.ts';
 import { type ModelRecipe, buildModel } from './models/registry.ts';
 import { DFS_DONE, DFS_IDLE, DFS_STATES, DFS_STOP, FED, HUNGRY, MAILBOX_WORDS, SharedTable, WANT, WRITING } from './shared.ts';
@@ -55,9 +56,8 @@ const table = new SharedTable(input.table);
 const control = new Int32Array(input.control);
 const mailboxes = new Int32Array(input.mailboxes);
 const print = model.fingerprint === undefined ? (s: unknown) => fingerprint(model.key(s)) : model.fingerprint.bind(model);
-const reached = new Map<string, { witness: string; depth: number }>();
+const admission = new Admission(model);
 let transitions = 0;
-let deepest = 0;
 let received = 0;
 let replayedSteps = 0;
 let violation: DepthFirstWorkerDone['violation'];
@@ -81,15 +81,6 @@ function pop(): void {
   actions.pop();
   taken.pop();
   ends.pop();
-}
-
-function admit(state: unknown, depth: number): { invariant: string; witness: string } | undefined {
-  deepest = Math.max(deepest, depth);
-  for (const r of model.reached?.(state) ?? []) {
-    const known = reached.get(r.invariant);
-    if (known === undefined || known.depth > depth) reached.set(r.invariant, { witness: r.witness, depth });
-  }
-  return model.check(state);
 }
 
 /** Gives a hungry thread the untaken actions of this path's lowest level that has any. */
@@ -168,7 +159,7 @@ function search(): boolean {
     }
     if (successor === null || !table.add(print(successor))) continue;
     const count = Atomics.add(control, DFS_STATES, 1) + 1;
-    const found = admit(successor, top + 1);
+    const found = admission.admit(successor, top + 1);
     if (found !== undefined) {
       stopWith(found);
       return false;
@@ -195,7 +186,7 @@ function run(): void {
   while (search() && starve()) {
     // each round searches one path: this thread's own, then ones fed by others
   }
-  const done: DepthFirstWorkerDone = { type: 'done', transitions, deepest, reached: [...reached], received, replayedSteps, ...(violation === undefined ? {} : { violation }) };
+  const done: DepthFirstWorkerDone = { type: 'done', transitions, deepest: admission.deepest, reached: [...admission.reached], received, replayedSteps, ...(violation === undefined ? {} : { violation }) };
   parentPort?.postMessage(done);
 }
 

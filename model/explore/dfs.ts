@@ -14,6 +14,7 @@
  * computed one at a time, when the search turns to them.
  */
 import { type ExploreModel, type ExploreOptions, type ExploreResult, type Violation, replayPath } from './bfs.ts';
+import { Admission } from './admission.ts';
 import { type Fingerprint, FingerprintSet, fingerprint } from './fingerprint.ts';
 
 /** The current path: per level, the world, its enabled actions and the next one to take. */
@@ -48,23 +49,16 @@ export function exploreDepthFirst<S, A>(model: ExploreModel<S, A>, options: Expl
   const now = options.now ?? (() => 0);
   const started = now();
   const visited = new FingerprintSet(options.capacityHint);
-  const reached = new Map<string, { witness: string; depth: number }>();
+  const admission = new Admission(model);
   const every = options.progressEvery ?? 50_000;
   const print = model.fingerprint === undefined ? (s: S) => fingerprint(model.key(s)) : (s: S) => (model.fingerprint as (s: S) => Fingerprint)(s);
   let transitions = 0;
-  let deepest = 0;
   let nextReport = every;
   let exhaustive = true;
   let found: { violation: Violation; indices: number[] } | undefined;
 
-  const admit = (state: S, depth: number): Violation | undefined => {
-    deepest = Math.max(deepest, depth);
-    for (const r of model.reached?.(state) ?? []) if (!reached.has(r.invariant)) reached.set(r.invariant, { witness: r.witness, depth });
-    return model.check(state);
-  };
-
   visited.add(print(model.initial));
-  const initial = admit(model.initial, 0);
+  const initial = admission.admit(model.initial, 0);
   if (initial !== undefined) found = { violation: initial, indices: [] };
   const path = new Path<S, A>();
   if (found === undefined || options.continueAfterViolation) path.push(model.initial, model.actions(model.initial));
@@ -80,7 +74,7 @@ export function exploreDepthFirst<S, A>(model: ExploreModel<S, A>, options: Expl
     const successor = model.next(path.states[top] as S, list[a] as A);
     transitions++;
     if (successor === null || !visited.add(print(successor))) continue;
-    const violation = admit(successor, top + 1);
+    const violation = admission.admit(successor, top + 1);
     if (violation !== undefined && found === undefined) {
       found = { violation, indices: path.indices() };
       if (!options.continueAfterViolation) break;
@@ -98,7 +92,7 @@ export function exploreDepthFirst<S, A>(model: ExploreModel<S, A>, options: Expl
   }
   if (found !== undefined && !options.continueAfterViolation) exhaustive = false;
   const seconds = (now() - started) / 1000;
-  const result = { distinctStates: visited.size, transitions, depth: deepest, seconds, exhaustive, reached, visitedBytes: visited.bytes() };
+  const result = { distinctStates: visited.size, transitions, depth: admission.deepest, seconds, exhaustive, reached: admission.reached, visitedBytes: visited.bytes() };
   if (found === undefined) return result;
   const { steps, state } = replayPath(model, found.indices);
   return { ...result, violation: { ...found.violation, steps, state } };

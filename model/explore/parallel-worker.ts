@@ -9,6 +9,7 @@
  * Levels stay whole, so the first violation is still at the smallest depth.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { Admission } from './admission.ts';
 import { fingerprint } from './fingerprint.ts';
 import { type ModelRecipe, buildModel } from './models/registry.ts';
 import { FRONTIER, MAILBOX_FILL, MAILBOX_TAKEN, NEXT_ID, Shared, type SharedBuffers, VIOLATION_ID } from './shared.ts';
@@ -48,22 +49,12 @@ const input = workerData as WorkerInput;
 const model = buildModel(input.recipe);
 const shared = new Shared(input.buffers);
 const print = model.fingerprint === undefined ? (s: unknown) => fingerprint(model.key(s)) : model.fingerprint.bind(model);
-const reached = new Map<string, { witness: string; depth: number }>();
+const admission = new Admission(model);
 let transitions = 0;
-let deepest = 0;
 let replayed = 0;
 let violation: { invariant: string; witness: string } | undefined;
 let nextReport = input.progressEvery;
 let queue = 0;
-
-function admit(state: unknown, depth: number): { invariant: string; witness: string } | undefined {
-  deepest = Math.max(deepest, depth);
-  for (const r of model.reached?.(state) ?? []) {
-    const known = reached.get(r.invariant);
-    if (known === undefined || known.depth > depth) reached.set(r.invariant, { witness: r.witness, depth });
-  }
-  return model.check(state);
-}
 
 /** Expands this thread's part of one level; returns the successors it owns. */
 function expand(frontier: readonly Entry[], depth: number): Entry[] {
@@ -82,7 +73,7 @@ function expand(frontier: readonly Entry[], depth: number): Entry[] {
         return next;
       }
       shared.link(sid, id, a);
-      const found = admit(successor, depth + 1);
+      const found = admission.admit(successor, depth + 1);
       if (found !== undefined) {
         if (shared.stop(1)) {
           Atomics.store(shared.control, VIOLATION_ID, sid);
@@ -174,7 +165,7 @@ function run(): void {
     frontier = rebalance(next, sizes, total);
     depth++;
   }
-  const done: WorkerDone = { type: 'done', transitions, deepest, reached: [...reached], replayed, ...(violation === undefined ? {} : { violation }) };
+  const done: WorkerDone = { type: 'done', transitions, deepest: admission.deepest, reached: [...admission.reached], replayed, ...(violation === undefined ? {} : { violation }) };
   parentPort?.postMessage(done);
 }
 
