@@ -86,7 +86,7 @@ function pop(): void {
 /** Gives a hungry thread the untaken actions of this path's lowest level that has any. */
 function feed(): void {
   const level = taken.findIndex((t, i) => t < (ends[i] as number));
-  if (level < 0 || level + 2 > MAILBOX_WORDS) return;
+  if (level < 0 || level + 3 > MAILBOX_WORDS) return;
   for (let w = 0; w < input.workers; w++) {
     if (w === input.index || Atomics.compareExchange(control, WANT + w, HUNGRY, WRITING) !== HUNGRY) continue;
     const box = w * MAILBOX_WORDS;

@@ -39,7 +39,7 @@ export const WANT = 8;
 export const HUNGRY = 1;
 export const WRITING = 2;
 export const FED = 3;
-/** Words of each thread's mailbox: the path handed to it (so paths of at most 4,093 levels are shared). */
+/** Words of each thread's mailbox: the path handed to it (so work is shared from levels below 4,093 only). */
 export const MAILBOX_WORDS = 4096;
 
 export interface SharedBuffers {
