@@ -9,51 +9,111 @@
  * The shared table cannot grow while threads insert into it, so it is sized for the state
  * budget (`maxStates`, else `DEFAULT_DFS_CAPACITY`) at a load factor ≤ 1/2: 16 bytes per
  * state of budget. A search that fills it stops and says it is not exhaustive.
+ *
+ * A search can be paused (`signal`) and resumed (`resume`), in another process: the threads
+ * stop at their next check, each reports the work it had left as paths, and the
+ * checkpoint holds those paths and the visited set's fingerprints (8 bytes per state). On
+ * resume the fingerprints are re-inserted and each path is rebuilt by replay, so every state
+ * inserted before the pause is either fully expanded already or on a path, with exactly its
+ * untaken actions left.
  */
 import { assert } from '../../src/core/assert.ts';
 import { type ExploreOptions, type ExploreResult, replayPath } from './bfs.ts';
 import { Admission } from './admission.ts';
 import { fingerprint } from './fingerprint.ts';
 import { type ModelRecipe, buildModel } from './models/registry.ts';
-import type { DepthFirstWorkerDone, DepthFirstWorkerInput } from './dfs-worker.ts';
+import type { DepthFirstWorkerDone, DepthFirstWorkerInput, Path } from './dfs-worker.ts';
 import { runThreads } from './threads.ts';
-import { DFS_STATES, DFS_STOP, MAILBOX_WORDS, SharedTable, WANT, allocateTable } from './shared.ts';
+import { DFS_STATES, DFS_STOP, MAILBOX_WORDS, PAUSED, SharedTable, WANT, allocateTable } from './shared.ts';
 
 /** States the shared table holds when no `maxStates` is given (2 GiB of table, touched as used). */
 export const DEFAULT_DFS_CAPACITY = 1 << 27;
 
-export async function exploreDepthFirstParallel(recipe: ModelRecipe, workers: number, options: ExploreOptions = {}): Promise<ExploreResult<unknown, unknown>> {
+/**
+ * A paused search (`signal` aborted): the visited set's fingerprints, the work every thread
+ * had left (paths of untaken shares), and the totals so far. Resuming from it explores
+ * exactly the states the uninterrupted search would have (test/model/explore/dfs.test.ts).
+ */
+export interface DepthFirstCheckpoint {
+  readonly recipe: ModelRecipe;
+  readonly distinctStates: number;
+  readonly transitions: number;
+  readonly deepest: number;
+  readonly seconds: number;
+  readonly reached: readonly [string, { witness: string; depth: number }][];
+  readonly paths: readonly Path[];
+  /** (hi, lo) pairs as the shared table stores them. */
+  readonly fingerprints: Int32Array;
+}
+
+export interface DepthFirstOptions extends ExploreOptions {
+  /** Pauses the search when aborted; the result then carries a `checkpoint`. */
+  readonly signal?: AbortSignal;
+  /** Continues a paused search (its recipe must be `recipe`). */
+  readonly resume?: DepthFirstCheckpoint;
+}
+
+export type DepthFirstResult = ExploreResult<unknown, unknown> & { readonly checkpoint?: DepthFirstCheckpoint };
+
+export async function exploreDepthFirstParallel(recipe: ModelRecipe, workers: number, options: DepthFirstOptions = {}): Promise<DepthFirstResult> {
   assert(workers >= 1 && workers <= 64, 'between 1 and 64 workers');
   const now = options.now ?? (() => 0);
   const started = now();
   const model = buildModel(recipe);
-  const capacity = options.maxStates ?? DEFAULT_DFS_CAPACITY;
+  const resume = options.resume;
+  const capacity = Math.max(options.maxStates ?? DEFAULT_DFS_CAPACITY, resume?.distinctStates ?? 0);
   const buffers = { table: allocateTable(capacity), control: new SharedArrayBuffer(4 * (WANT + workers)), mailboxes: new SharedArrayBuffer(4 * MAILBOX_WORDS * workers) };
   const table = new SharedTable(buffers.table);
   const control = new Int32Array(buffers.control);
-  const print = model.fingerprint === undefined ? (s: unknown) => fingerprint(model.key(s)) : model.fingerprint.bind(model);
-  table.add(print(model.initial));
-  control[DFS_STATES] = 1;
   const admission = new Admission(model);
-  const initial = admission.admit(model.initial, 0);
-  const reached = admission.reached;
-  if (initial !== undefined) {
-    return { distinctStates: 1, transitions: 0, depth: 0, seconds: (now() - started) / 1000, exhaustive: false, reached, visitedBytes: buffers.table.byteLength, violation: { ...initial, steps: [], state: model.initial } };
-  }
-  const inputs = Array.from({ length: workers }, (_, index): DepthFirstWorkerInput & { entry: string } => ({ recipe, ...buffers, index, workers, capacity, progressEvery: options.progressEvery ?? 50_000, entry: './dfs-worker.ts' }));
-  const done = await runThreads<DepthFirstWorkerDone>(inputs, options, now, started);
-  let transitions = 0;
-  let deepest = 0;
+  const before = { transitions: resume?.transitions ?? 0, seconds: resume?.seconds ?? 0 };
+  if (resume === undefined) {
+    const print = model.fingerprint === undefined ? (s: unknown) => fingerprint(model.key(s)) : model.fingerprint.bind(model);
+    table.add(print(model.initial));
+    control[DFS_STATES] = 1;
+    const initial = admission.admit(model.initial, 0);
+    if (initial !== undefined) {
+      return { distinctStates: 1, transitions: 0, depth: 0, seconds: (now() - started) / 1000, exhaustive: false, reached: admission.reached, visitedBytes: buffers.table.byteLength, violation: { ...initial, steps: [], state: model.initial } };
+    }
+  } else restore(resume, table, control, admission);
+  const inputs = Array.from({ length: workers }, (_, index): DepthFirstWorkerInput & { entry: string } => ({
+    recipe, ...buffers, index, workers, capacity, progressEvery: options.progressEvery ?? 50_000, entry: './dfs-worker.ts',
+    ...(resume === undefined ? {} : { paths: resume.paths.filter((_, i) => i % workers === index) }),
+  }));
+  const pause = (): void => {
+    Atomics.compareExchange(control, DFS_STOP, 0, PAUSED);
+    for (let w = 0; w < workers; w++) Atomics.notify(control, WANT + w);
+  };
+  options.signal?.addEventListener('abort', pause);
+  if (options.signal?.aborted === true) pause();
+  const done = await runThreads<DepthFirstWorkerDone>(inputs, options, now, started).finally(() => options.signal?.removeEventListener('abort', pause));
+  let transitions = before.transitions;
   let found: DepthFirstWorkerDone['violation'];
   for (const d of done) {
     transitions += d.transitions;
-    deepest = Math.max(deepest, d.deepest);
+    admission.deepest = Math.max(admission.deepest, d.deepest);
     found ??= d.violation;
     for (const [name, r] of d.reached) admission.note(name, r.witness, r.depth);
   }
   const distinctStates = Math.min(control[DFS_STATES] as number, capacity);
-  const result = { distinctStates, transitions, depth: deepest, seconds: (now() - started) / 1000, exhaustive: control[DFS_STOP] === 0, reached, visitedBytes: buffers.table.byteLength };
+  const seconds = before.seconds + (now() - started) / 1000;
+  const result = { distinctStates, transitions, depth: admission.deepest, seconds, exhaustive: control[DFS_STOP] === 0, reached: admission.reached, visitedBytes: (buffers.table.byteLength * distinctStates) / capacity };
+  if (control[DFS_STOP] === PAUSED) {
+    const paths = done.flatMap((d) => d.left ?? []);
+    const fingerprints = table.entries();
+    assert(fingerprints.length === 2 * distinctStates, 'a paused table holds one fingerprint per state counted');
+    return { ...result, checkpoint: { recipe, distinctStates, transitions, deepest: admission.deepest, seconds, reached: [...admission.reached], paths, fingerprints } };
+  }
   if (found === undefined) return result;
   const { steps, state } = replayPath(model, found.indices);
   return { ...result, violation: { invariant: found.invariant, witness: found.witness, steps, state } };
+}
+
+/** Loads a checkpoint's visited set, count and `sometimes` properties. */
+function restore(from: DepthFirstCheckpoint, table: SharedTable, control: Int32Array, admission: Admission<unknown>): void {
+  const fps = from.fingerprints;
+  for (let i = 0; i < fps.length; i += 2) table.add({ hi: fps[i] as number, lo: fps[i + 1] as number });
+  control[DFS_STATES] = from.distinctStates;
+  admission.deepest = from.deepest;
+  for (const [name, r] of from.reached) admission.note(name, r.witness, r.depth);
 }

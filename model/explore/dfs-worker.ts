@@ -17,7 +17,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Admission } from './admission.ts';
 import { fingerprint } from './fingerprint.ts';
 import { type ModelRecipe, buildModel } from './models/registry.ts';
-import { DFS_DONE, DFS_IDLE, DFS_STATES, DFS_STOP, FED, HUNGRY, MAILBOX_WORDS, SharedTable, WANT, WRITING } from './shared.ts';
+import { DFS_DONE, DFS_IDLE, DFS_STATES, DFS_STOP, FED, HUNGRY, MAILBOX_WORDS, PAUSED, SharedTable, WANT, WRITING } from './shared.ts';
 
 export interface DepthFirstWorkerInput {
   readonly recipe: ModelRecipe;
@@ -30,7 +30,12 @@ export interface DepthFirstWorkerInput {
   readonly workers: number;
   readonly capacity: number;
   readonly progressEvery: number;
+  /** Work to resume (a checkpoint's paths for this thread), searched before asking for more. */
+  readonly paths?: readonly Path[];
 }
+
+/** A path as work: per level from the initial state, the next action to take and the end of the share (`taken - 1` led to the next level). */
+export type Path = readonly (readonly [taken: number, end: number])[];
 
 export interface DepthFirstWorkerDone {
   readonly type: 'done';
@@ -41,6 +46,8 @@ export interface DepthFirstWorkerDone {
   /** Paths this thread received from others, and replay steps spent rebuilding them. */
   readonly received: number;
   readonly replayedSteps: number;
+  /** When the search was paused (DFS_STOP = PAUSED): the work this thread had left. */
+  readonly left?: Path[];
 }
 
 export interface DepthFirstWorkerProgress {
@@ -102,8 +109,16 @@ function feed(): void {
   }
 }
 
+/** Work handed to this thread at the start (a resumed checkpoint's). */
+const pending: Path[] = [...(input.paths ?? [])];
+
 /** Waits for a path from another thread; false when every thread is hungry (the search is over) or it stopped. */
 function starve(): boolean {
+  const next = pending.pop();
+  if (next !== undefined) {
+    rebuild(next);
+    return true;
+  }
   const want = WANT + input.index;
   Atomics.store(control, want, HUNGRY);
   if (Atomics.add(control, DFS_IDLE, 1) + 1 === input.workers) {
@@ -112,28 +127,49 @@ function starve(): boolean {
   }
   for (;;) {
     if (Atomics.load(control, want) === FED) break;
-    if (Atomics.load(control, DFS_DONE) === 1 || Atomics.load(control, DFS_STOP) !== 0) return false;
+    if (Atomics.load(control, DFS_DONE) === 1 || Atomics.load(control, DFS_STOP) !== 0) {
+      // A feeder that claimed this thread finishes writing; a path it wrote is kept (see `left`).
+      while (Atomics.load(control, want) === WRITING) Atomics.wait(control, want, WRITING, 1);
+      if (Atomics.load(control, want) === FED) rebuild(fromMailbox());
+      return false;
+    }
     Atomics.wait(control, want, Atomics.load(control, want), 50);
   }
   Atomics.store(control, want, 0);
-  rebuild();
+  rebuild(fromMailbox());
   return true;
 }
 
-/** Rebuilds the path from this thread's mailbox by replaying its action indices from the initial state. */
-function rebuild(): void {
+/** The path a feeder wrote in this thread's mailbox. */
+function fromMailbox(): Path {
   const box = input.index * MAILBOX_WORDS;
   const level = mailboxes[box] as number;
-  let state = model.initial;
+  const path: [number, number][] = [];
   for (let i = 0; i < level; i++) {
-    const list = model.actions(state);
     const index = mailboxes[box + 2 + i] as number;
-    push(state, list, index + 1, index + 1);
-    state = model.next(state, list[index]);
-    replayedSteps++;
+    path.push([index + 1, index + 1]);
   }
-  push(state, model.actions(state), mailboxes[box + 1] as number, mailboxes[box + 2 + level] as number);
+  path.push([mailboxes[box + 1] as number, mailboxes[box + 2 + level] as number]);
   received++;
+  return path;
+}
+
+/** Rebuilds `path` by replaying its action indices from the initial state. */
+function rebuild(path: Path): void {
+  let state = model.initial;
+  path.forEach(([from, end], level) => {
+    const list = model.actions(state);
+    push(state, list, from, end);
+    if (level === path.length - 1) return;
+    state = model.next(state, list[from - 1]);
+    replayedSteps++;
+  });
+}
+
+/** This thread's work when paused: its path (each level's untaken share) and what it had not started. */
+function left(): Path[] {
+  const path: Path = taken.map((t, i) => [t, ends[i] as number] as const);
+  return states.length === 0 ? [...pending] : [path, ...pending];
 }
 
 function stopWith(found: { invariant: string; witness: string }): void {
@@ -143,7 +179,12 @@ function stopWith(found: { invariant: string; witness: string }): void {
 
 /** The depth-first search over this thread's share; false once the search must stop. */
 function search(): boolean {
+  let turns = 0;
   while (states.length > 0) {
+    if ((++turns & 63) === 0) {
+      if (Atomics.load(control, DFS_STOP) !== 0) return false;
+      if (Atomics.load(control, DFS_IDLE) > 0) feed();
+    }
     const top = states.length - 1;
     const a = taken[top] as number;
     if (a >= (ends[top] as number)) {
@@ -153,10 +194,6 @@ function search(): boolean {
     taken[top] = a + 1;
     const successor = model.next(states[top], (actions[top] as readonly unknown[])[a]);
     transitions++;
-    if ((transitions & 63) === 0) {
-      if (Atomics.load(control, DFS_STOP) !== 0) return false;
-      if (Atomics.load(control, DFS_IDLE) > 0) feed();
-    }
     if (successor === null || !table.add(print(successor))) continue;
     const count = Atomics.add(control, DFS_STATES, 1) + 1;
     const found = admission.admit(successor, top + 1);
@@ -179,14 +216,15 @@ function search(): boolean {
 }
 
 function run(): void {
-  if (input.index === 0) {
+  if (input.index === 0 && input.paths === undefined) {
     const list = model.actions(model.initial);
     push(model.initial, list, 0, list.length);
   }
   while (search() && starve()) {
     // each round searches one path: this thread's own, then ones fed by others
   }
-  const done: DepthFirstWorkerDone = { type: 'done', transitions, deepest: admission.deepest, reached: [...admission.reached], received, replayedSteps, ...(violation === undefined ? {} : { violation }) };
+  const paused = Atomics.load(control, DFS_STOP) === PAUSED;
+  const done: DepthFirstWorkerDone = { type: 'done', transitions, deepest: admission.deepest, reached: [...admission.reached], received, replayedSteps, ...(violation === undefined ? {} : { violation }), ...(paused ? { left: left() } : {}) };
   parentPort?.postMessage(done);
 }
 

@@ -29,12 +29,14 @@ const CONTROL_SLOTS = 16 + 64;
 /**
  * The parallel depth-first search's control block (dfs-parallel.ts, dfs-worker.ts): states
  * inserted, hungry threads, the end flag, the stop flag (1 a violation, 2 the state budget
- * is spent), then from `WANT` one slot per thread: 0 busy, or where its feeding stands.
+ * is spent, 3 paused), then from `WANT` one slot per thread: 0 busy, or where its feeding stands.
  */
 export const DFS_STATES = 0;
 export const DFS_IDLE = 1;
 export const DFS_DONE = 2;
 export const DFS_STOP = 3;
+/** DFS_STOP's value when the search was paused for a checkpoint (1 a violation, 2 the state budget). */
+export const PAUSED = 3;
 export const WANT = 8;
 export const HUNGRY = 1;
 export const WRITING = 2;
@@ -79,26 +81,41 @@ export class SharedTable {
 
   /** Inserts `fp`; true when this thread inserted it first. */
   add(fp: Fingerprint): boolean {
-    const hi = fp.hi | 0;
+    const hi = fp.hi === 0 ? 1 : fp.hi | 0;
     const lo = (fp.lo | 1) | 0;
-    let slot = ((fp.lo ^ Math.imul(fp.hi, 0x9e3779b1)) & this.mask) >>> 0;
+    // The slot comes from the stored (normalised) words, so that `entries` re-added land where a lookup probes.
+    let slot = ((lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask) >>> 0;
     for (;;) {
       const at = 2 * slot;
       let seen = Atomics.load(this.table, at);
       if (seen === 0) {
-        seen = Atomics.compareExchange(this.table, at, 0, hi === 0 ? 1 : hi);
+        seen = Atomics.compareExchange(this.table, at, 0, hi);
         if (seen === 0) {
           Atomics.store(this.table, at + 1, lo);
           return true;
         }
       }
-      if (seen === (hi === 0 ? 1 : hi)) {
+      if (seen === hi) {
         let other = Atomics.load(this.table, at + 1);
         while (other === 0) other = Atomics.load(this.table, at + 1);
         if (other === lo) return false;
       }
       slot = (slot + 1) & this.mask;
     }
+  }
+
+  /** The fingerprints held, as (hi, lo) word pairs (read when no thread is inserting). */
+  entries(): Int32Array {
+    let count = 0;
+    for (let at = 0; at < this.table.length; at += 2) if (this.table[at] !== 0) count++;
+    const out = new Int32Array(2 * count);
+    let i = 0;
+    for (let at = 0; at < this.table.length; at += 2) {
+      if (this.table[at] === 0) continue;
+      out[i++] = this.table[at] as number;
+      out[i++] = this.table[at + 1] as number;
+    }
+    return out;
   }
 }
 

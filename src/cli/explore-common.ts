@@ -2,7 +2,8 @@
 import { performance } from 'node:perf_hooks';
 import { type ExploreOptions, type ExploreResult, explore } from '../../model/explore/bfs.ts';
 import { exploreDepthFirst } from '../../model/explore/dfs.ts';
-import { exploreDepthFirstParallel } from '../../model/explore/dfs-parallel.ts';
+import { type DepthFirstCheckpoint, type DepthFirstResult, exploreDepthFirstParallel } from '../../model/explore/dfs-parallel.ts';
+import { readCheckpoint, writeCheckpoint } from './explore-checkpoint.ts';
 import { type ModelRecipe, buildModel } from '../../model/explore/models/registry.ts';
 import { exploreParallel } from '../../model/explore/parallel.ts';
 import { InputError } from '../core/assert.ts';
@@ -45,8 +46,40 @@ export function parseSearch(value: string): Search {
   return found;
 }
 
-/** Runs search `o.search` over the model `recipe` builds, on `o.workers` threads. */
-export async function runSearch<S, A>(recipe: ModelRecipe, o: { readonly search: Search; readonly workers: number }, options: ExploreOptions): Promise<ExploreResult<S, A>> {
+/** A campaign's flags: where a paused depth-first search writes its checkpoint, when to pause, what to resume. */
+export interface CampaignArgs {
+  checkpoint: string | undefined;
+  stopAfter: number | undefined;
+  resume: string | undefined;
+}
+
+export const CAMPAIGN_USAGE = '       --search dfs --checkpoint FILE [--stop-after SECONDS]   (pause on SIGINT, SIGTERM or after SECONDS, writing FILE); --resume FILE [--checkpoint FILE]   (go on from FILE: its model and bounds)';
+
+/** Parses `--checkpoint`, `--stop-after` and `--resume`; false when `flag` is none of them. */
+export function parseCampaignFlag(o: CampaignArgs, flag: string, value: string): boolean {
+  if (flag === '--checkpoint') o.checkpoint = value;
+  else if (flag === '--resume') o.resume = value;
+  else if (flag === '--stop-after') {
+    if (!/^\d+$/.test(value) || Number(value) < 1) throw new InputError(`--stop-after must be a whole number of seconds ≥ 1, not '${value}'`);
+    o.stopAfter = Number(value);
+  } else return false;
+  return true;
+}
+
+/** What a campaign's flags require of the others. */
+export function checkCampaign(o: CampaignArgs & { readonly search: Search }): void {
+  if (o.stopAfter !== undefined && o.checkpoint === undefined) throw new InputError('--stop-after needs --checkpoint FILE (where the paused search is written)');
+  if ((o.checkpoint !== undefined || o.resume !== undefined) && o.search !== 'dfs') throw new InputError('--checkpoint and --resume need --search dfs (a breadth-first search is not paused)');
+}
+
+/** The recipe of a checkpoint given to `--resume`, read once. */
+export function resumed(o: CampaignArgs): DepthFirstCheckpoint | undefined {
+  return o.resume === undefined ? undefined : readCheckpoint(o.resume);
+}
+
+/** Runs search `o.search` over the model `recipe` builds, on `o.workers` threads; pauses and resumes campaigns. */
+export async function runSearch<S, A>(recipe: ModelRecipe, o: { readonly search: Search; readonly workers: number } & CampaignArgs, options: ExploreOptions, resume?: DepthFirstCheckpoint): Promise<ExploreResult<S, A>> {
+  if (o.search === 'dfs' && (o.checkpoint !== undefined || resume !== undefined)) return (await runCampaign(recipe, o, options, resume)) as ExploreResult<S, A>;
   const result =
     o.search === 'dfs'
       ? o.workers > 1
@@ -56,6 +89,31 @@ export async function runSearch<S, A>(recipe: ModelRecipe, o: { readonly search:
         ? await exploreParallel(recipe, o.workers, options)
         : explore(buildModel(recipe), options);
   return result as ExploreResult<S, A>;
+}
+
+async function runCampaign(recipe: ModelRecipe, o: { readonly workers: number } & CampaignArgs, options: ExploreOptions, resume: DepthFirstCheckpoint | undefined): Promise<DepthFirstResult> {
+  const controller = new AbortController();
+  const pause = (): void => controller.abort();
+  const timer = o.stopAfter === undefined ? undefined : setTimeout(pause, o.stopAfter * 1000);
+  if (o.checkpoint !== undefined) for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, pause);
+  let result: DepthFirstResult;
+  try {
+    result = await exploreDepthFirstParallel(recipe, o.workers, { ...options, ...(o.checkpoint === undefined ? {} : { signal: controller.signal }), ...(resume === undefined ? {} : { resume }) });
+  } catch (error) {
+    if (resume === undefined) throw error;
+    throw new InputError(`${o.resume}: a path of the checkpoint does not replay in its model (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`);
+  } finally {
+    clearTimeout(timer);
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.off(signal, pause);
+  }
+  if (result.checkpoint !== undefined && o.checkpoint !== undefined) writeCheckpoint(o.checkpoint, result.checkpoint);
+  return result;
+}
+
+/** The line a paused campaign ends with (none when the search was not paused). */
+export function pausedLine(result: ExploreResult<unknown, unknown>, o: CampaignArgs): string | undefined {
+  if ((result as DepthFirstResult).checkpoint === undefined || o.checkpoint === undefined) return undefined;
+  return `paused at ${result.distinctStates} states: checkpoint written to ${o.checkpoint}; go on with: explore --resume ${o.checkpoint} --checkpoint ${o.checkpoint}`;
 }
 
 /** The heading of a counterexample: a breadth-first one is a shortest one. */

@@ -15,7 +15,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { InputError } from '../core/assert.ts';
 import type { ExploreResult } from '../../model/explore/bfs.ts';
 import { replaySteps } from '../../model/explore/replay.ts';
-import { type Search, parseSearch, parseVariant, runSearch, searchOptions, traceHeading } from './explore-common.ts';
+import { CAMPAIGN_USAGE, type CampaignArgs, type Search, checkCampaign, parseCampaignFlag, parseSearch, parseVariant, pausedLine, runSearch, searchOptions, traceHeading } from './explore-common.ts';
+import type { DepthFirstCheckpoint } from '../../model/explore/dfs-parallel.ts';
 import { collisionProbability } from '../../model/explore/fingerprint.ts';
 import { DEFAULT_TRANSACTIONS_BOUNDS, TRANSACTIONS_VARIANTS, type TransactionsBounds, type TransactionsProtocol, transactionsModel } from '../../model/explore/models/transactions.ts';
 import type { TxnAction } from '../../model/explore/txn/actions.ts';
@@ -43,10 +44,11 @@ const BUDGET_FLAGS: Readonly<Record<string, keyof TxnBudget>> = {
 export const TRANSACTIONS_USAGE = [
   'usage: kafka-oracle explore --model transactions [--variant none|no-zombie-fencing|no-partition-verification] [--transaction-version 1|2] [--invariants A,B] [--json] [--max-states N] [--search bfs|dfs] [--workers N] [--trace FILE]',
   `       bounds: ${[...Object.keys(BOUND_FLAGS), ...Object.keys(BUDGET_FLAGS)].map((f) => `${f} N`).join(' ')}`,
+  CAMPAIGN_USAGE,
   '       kafka-oracle explore --model transactions --replay FILE',
 ].join('\n');
 
-export interface TransactionsArgs {
+export interface TransactionsArgs extends CampaignArgs {
   protocol: TransactionsProtocol;
   bounds: TransactionsBounds;
   json: boolean;
@@ -73,7 +75,7 @@ function parseInvariants(value: string): string[] {
 }
 
 export function parseTransactionsArgs(args: readonly string[]): TransactionsArgs {
-  const o: TransactionsArgs = { protocol: { variant: null, transactionVersion: 2 }, bounds: DEFAULT_TRANSACTIONS_BOUNDS, json: false, maxStates: undefined, trace: undefined, replay: undefined, invariants: TXN_INVARIANTS, workers: 1, search: 'bfs' };
+  const o: TransactionsArgs = { protocol: { variant: null, transactionVersion: 2 }, bounds: DEFAULT_TRANSACTIONS_BOUNDS, json: false, maxStates: undefined, trace: undefined, replay: undefined, invariants: TXN_INVARIANTS, workers: 1, search: 'bfs', checkpoint: undefined, stopAfter: undefined, resume: undefined };
   for (let i = 0; i < args.length; i++) {
     const flag = args[i] as string;
     if (flag === '--json') {
@@ -91,6 +93,7 @@ export function parseTransactionsArgs(args: readonly string[]): TransactionsArgs
     else if (flag === '--max-states') o.maxStates = integer(flag, value, 1, Number.MAX_SAFE_INTEGER);
     else if (flag === '--workers') o.workers = integer(flag, value, 1, 64);
     else if (flag === '--search') o.search = parseSearch(value);
+    else if (parseCampaignFlag(o, flag, value)) continue;
     else if (flag === '--trace') o.trace = value;
     else if (flag === '--replay') o.replay = value;
     else if (flag === '--invariants') o.invariants = parseInvariants(value);
@@ -98,6 +101,8 @@ export function parseTransactionsArgs(args: readonly string[]): TransactionsArgs
     else if (fault !== undefined) o.bounds = { ...o.bounds, budget: { ...o.bounds.budget, [fault]: integer(flag, value, 0, 1000) } };
     else throw new InputError(`unknown option '${flag}' for --model transactions (${TRANSACTIONS_USAGE.split('\n')[0]})`);
   }
+  if (o.resume !== undefined) o.search = 'dfs';
+  checkCampaign(o);
   return o;
 }
 
@@ -129,18 +134,20 @@ function describeBounds(o: TransactionsArgs): string {
   return `transaction.version ${o.protocol.transactionVersion}, ${b.incarnations} incarnations, ${b.partitions} partitions, ${b.transactions} transactions of ≤ ${b.records} records each, retries ${b.retries}; faults: ${TXN_BUDGET_KEYS.map((k) => `${k} ${b.budget[k]}`).join(', ')}`;
 }
 
-async function runExplore(o: TransactionsArgs, io: Io): Promise<number> {
+async function runExplore(o: TransactionsArgs, io: Io, checkpoint?: DepthFirstCheckpoint): Promise<number> {
   if (!o.json) io.out(`explore transactions | variant ${o.protocol.variant ?? 'none'} | ${describeBounds(o)}${o.invariants === TXN_INVARIANTS ? '' : ` | invariants ${o.invariants.join(', ')}`}`);
   const options = searchOptions(io, o, 50_000);
-  const result = await runSearch<TxnWorld, TxnAction>({ model: 'transactions', bounds: o.bounds, protocol: o.protocol, invariants: o.invariants }, o, options);
+  const result = await runSearch<TxnWorld, TxnAction>({ model: 'transactions', bounds: o.bounds, protocol: o.protocol, invariants: o.invariants }, o, options, checkpoint);
   if (io.isTty) io.status('');
   const v = result.violation;
   if (o.trace !== undefined && v !== undefined) {
     const file: TransactionsTraceFile = { model: 'transactions', variant: o.protocol.variant, transactionVersion: o.protocol.transactionVersion, bounds: o.bounds, invariant: v.invariant, steps: v.steps.map((s) => ({ action: s.action, text: s.text })) };
     writeFileSync(o.trace, JSON.stringify(file, null, 1));
   }
-  if (o.json) io.out(JSON.stringify(transactionsJson(o, result)));
+  const paused = pausedLine(result, o);
+  if (o.json) io.out(JSON.stringify({ ...transactionsJson(o, result), ...(paused === undefined ? {} : { checkpoint: o.checkpoint }) }));
   else printHuman(io, result, o.search);
+  if (!o.json && paused !== undefined) io.out(paused);
   return v === undefined ? 0 : 1;
 }
 
@@ -177,12 +184,17 @@ export function replayTransactions(file: string, io: Io): number {
 }
 
 /** The `explore --model transactions ...` entry (src/cli/explore.ts dispatches here). */
-export async function runTransactionsExplore(args: readonly string[], io: Io): Promise<number> {
+/** `checkpoint`: a resumed transactions search's checkpoint (read by the replication CLI, which `--resume` goes through first). */
+export async function runTransactionsExplore(args: readonly string[], io: Io, checkpoint?: DepthFirstCheckpoint): Promise<number> {
   if (args.includes('--help')) {
     io.out(TRANSACTIONS_USAGE);
     return 0;
   }
   const o = parseTransactionsArgs(args);
   if (o.replay !== undefined) return replayTransactions(o.replay, io);
-  return runExplore(o, io);
+  if (checkpoint !== undefined && checkpoint.recipe.model === 'transactions') {
+    const r = checkpoint.recipe;
+    Object.assign(o, { bounds: r.bounds, protocol: r.protocol, invariants: r.invariants, search: 'dfs' });
+  }
+  return runExplore(o, io, checkpoint);
 }

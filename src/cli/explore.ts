@@ -17,7 +17,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { InputError } from '../core/assert.ts';
 import type { Variant } from '../protocol/config.ts';
 import type { ExploreResult } from '../../model/explore/bfs.ts';
-import { type Search, parseSearch, parseVariant, runSearch, searchOptions, traceHeading } from './explore-common.ts';
+import { CAMPAIGN_USAGE, type CampaignArgs, type Search, checkCampaign, parseCampaignFlag, parseSearch, parseVariant, pausedLine, resumed, runSearch, searchOptions, traceHeading } from './explore-common.ts';
+import type { DepthFirstCheckpoint } from '../../model/explore/dfs-parallel.ts';
 import type { Action } from '../../model/explore/actions.ts';
 import { DEFAULT_REPLICATION_BOUNDS, REPLICATION_VARIANTS, type ReplicationBounds, replicationModel } from '../../model/explore/models/replication.ts';
 import { replayTrace, type TraceFile } from '../../model/explore/replay.ts';
@@ -53,12 +54,13 @@ const USAGE = [
   'usage: kafka-oracle explore [--model replication] [--variant NAME] [--enable-idempotence BOOL] [--json] [--max-states N] [--search bfs|dfs] [--workers N] [--trace FILE]',
   `       bounds: ${[...Object.keys(BOUND_FLAGS), ...Object.keys(BUDGET_FLAGS)].map((f) => `${f} N`).join(' ')}`,
   '       --search dfs   (depth-first: keeps the path instead of a level of worlds, for bounds whose frontier does not fit in memory; counterexamples are not shortest)',
+  CAMPAIGN_USAGE,
   '       --reduction none|quiet-pushes   (quiet-pushes: deliver LeaderAndIsr pushes that change nothing observable at once; sound, spec/explorer.md)',
   '       kafka-oracle explore --simulate WALKS [--depth D] [--seed S] [bounds...]   (random walks, no exhaustiveness)',
   '       kafka-oracle explore --replay FILE',
 ].join('\n');
 
-export interface ExploreArgs {
+export interface ExploreArgs extends CampaignArgs {
   model: string;
   variant: Variant | null;
   bounds: ReplicationBounds;
@@ -80,7 +82,7 @@ function integer(flag: string, value: string, min: number): number {
 }
 
 export function parseExploreArgs(args: readonly string[]): ExploreArgs {
-  const o: ExploreArgs = { model: 'replication', variant: null, bounds: DEFAULT_REPLICATION_BOUNDS, json: false, maxStates: undefined, workers: 1, search: 'bfs', trace: undefined, replay: undefined, simulate: undefined, reduction: 'none' };
+  const o: ExploreArgs = { model: 'replication', variant: null, bounds: DEFAULT_REPLICATION_BOUNDS, json: false, maxStates: undefined, workers: 1, search: 'bfs', checkpoint: undefined, stopAfter: undefined, resume: undefined, trace: undefined, replay: undefined, simulate: undefined, reduction: 'none' };
   for (let i = 0; i < args.length; i++) {
     const flag = args[i] as string;
     if (flag === '--json') {
@@ -104,6 +106,7 @@ export function parseExploreArgs(args: readonly string[]): ExploreArgs {
     }
     else if (flag === '--reduction') o.reduction = parseReduction(value);
     else if (flag === '--search') o.search = parseSearch(value);
+    else if (parseCampaignFlag(o, flag, value)) continue;
     else if (flag === '--trace') o.trace = value;
     else if (flag === '--replay') o.replay = value;
     else if (flag === '--simulate') o.simulate = { ...(o.simulate ?? { depth: 100, seed: 1 }), walks: integer(flag, value, 1) };
@@ -114,6 +117,12 @@ export function parseExploreArgs(args: readonly string[]): ExploreArgs {
     else throw new InputError(`unknown option '${flag}' (${USAGE.split('\n')[0]})`);
   }
   if (o.bounds.minIsr > o.bounds.replicas) throw new InputError(`--min-isr ${o.bounds.minIsr} exceeds --replicas ${o.bounds.replicas}`);
+  if (o.resume !== undefined) {
+    const shaping = args.find((a) => a in BOUND_FLAGS || a in BUDGET_FLAGS || ['--variant', '--reduction', '--enable-idempotence', '--model'].includes(a));
+    if (shaping !== undefined) throw new InputError(`--resume takes the model and bounds from its checkpoint; do not give ${shaping}`);
+    o.search = 'dfs';
+  }
+  checkCampaign(o);
   return o;
 }
 
@@ -153,14 +162,16 @@ export function traceFile(o: ExploreArgs, result: ExploreResult<World, Action>):
   return { model: 'replication', variant: o.variant, bounds: o.bounds, reduction: o.reduction, invariant: v.invariant, steps: v.steps.map((s) => ({ action: s.action, text: s.text })) };
 }
 
-async function runExplore(o: ExploreArgs, io: Io): Promise<number> {
+async function runExplore(o: ExploreArgs, io: Io, checkpoint?: DepthFirstCheckpoint): Promise<number> {
   if (!o.json) io.out(`explore ${o.model} | variant ${o.variant ?? 'none'} | ${describeBounds(o.bounds)}${o.reduction === 'none' ? '' : ` | reduction ${o.reduction}`}${o.search === 'bfs' ? '' : ` | ${o.search}`}${o.workers > 1 ? ` | ${o.workers} threads` : ''}`);
   const options = searchOptions(io, o, 100_000);
-  const result = await runSearch<World, Action>({ model: 'replication', bounds: o.bounds, variant: o.variant, reduction: o.reduction }, o, options);
+  const result = await runSearch<World, Action>({ model: 'replication', bounds: o.bounds, variant: o.variant, reduction: o.reduction }, o, options, checkpoint);
   if (io.isTty) io.status('');
   if (o.trace !== undefined && result.violation !== undefined) writeFileSync(o.trace, JSON.stringify(traceFile(o, result), null, 1));
-  if (o.json) io.out(JSON.stringify(jsonSummary(o, result)));
+  const paused = pausedLine(result, o);
+  if (o.json) io.out(JSON.stringify({ ...jsonSummary(o, result), ...(paused === undefined ? {} : { checkpoint: o.checkpoint }) }));
   else printHuman(io, result, o.search);
+  if (!o.json && paused !== undefined) io.out(paused);
   return result.violation === undefined ? 0 : 1;
 }
 
@@ -230,6 +241,12 @@ export const command: Command = {
     const o = parseExploreArgs(args);
     if (o.replay !== undefined) return runReplay(o.replay, io);
     if (o.simulate !== undefined) return runSimulate(o, o.simulate, io);
-    return runExplore(o, io);
+    const checkpoint = resumed(o);
+    if (checkpoint !== undefined) {
+      const r = checkpoint.recipe;
+      if (r.model !== 'replication') return runTransactionsExplore(args, io, checkpoint);
+      Object.assign(o, { bounds: r.bounds, variant: r.variant, reduction: r.reduction ?? 'none' });
+    }
+    return runExplore(o, io, checkpoint);
   },
 };

@@ -85,8 +85,26 @@ describe('kafka-oracle explore', () => {
     expect(found.stdout.join('\n')).toMatch(/trace \(\d+ steps; depth-first, so not necessarily a shortest one\):/);
   }, 120_000);
 
+  it('--checkpoint pauses a depth-first search (--stop-after), --resume goes on from it to the same totals', async () => {
+    const file = join(dir, 'campaign.checkpoint');
+    const args = ['--records', '1', ...NO_FAULTS, '--expirations', '1', '--timeouts', '1'];
+    const paused = await run(...args, '--search', 'dfs', '--checkpoint', file, '--stop-after', '2', '--json');
+    expect(paused.status).toBe(0);
+    const first = JSON.parse(paused.stdout.join('\n'));
+    expect(first).toMatchObject({ search: 'dfs', exhaustive: false, checkpoint: file });
+    expect(first.distinctStates).toBeLessThan(375_548);
+    const resumed = await run('--resume', file, '--workers', '2');
+    expect(resumed.status).toBe(0);
+    expect(resumed.stdout[0]).toMatch(/expirations 1, timeouts 1, lags 0 \| dfs/);
+    expect(resumed.stdout.join('\n')).toMatch(/exhaustive: 375548 distinct states, 2146669 transitions/);
+    writeFileSync(join(dir, 'truncated.checkpoint'), readFileSync(file).subarray(0, -3));
+    const broken = await run('--resume', join(dir, 'truncated.checkpoint'));
+    expect(broken.status).toBe(2);
+    expect(broken.stderr).toEqual([expect.stringMatching(/truncated\.checkpoint: \d+ bytes of fingerprints for \d+ states .*truncated or damaged/)]);
+  }, 180_000);
+
   it('bad input: one line, exit 2', async () => {
-    for (const args of [['--reduction', 'all'], ['--search', 'random'], ['--records', 'x'], ['--workers', '0'], ['--workers', '65'], ['--model', 'raft'], ['--variant', 'no-such'], ['--bogus', '1'], ['--replicas', '2', '--min-isr', '3'], ['--replay', join(dir, 'missing.json')]]) {
+    for (const args of [['--reduction', 'all'], ['--search', 'random'], ['--checkpoint', join(dir, 'c')], ['--search', 'dfs', '--stop-after', '5'], ['--resume', join(dir, 'missing.checkpoint')], ['--resume', 'test/model/explore/fixtures/kip101-truncate-to-high-watermark.json'], ['--resume', join(dir, 'x'), '--records', '2'], ['--search', 'dfs', '--checkpoint', join(dir, 'c'), '--stop-after', '0'], ['--records', 'x'], ['--workers', '0'], ['--workers', '65'], ['--model', 'raft'], ['--variant', 'no-such'], ['--bogus', '1'], ['--replicas', '2', '--min-isr', '3'], ['--replay', join(dir, 'missing.json')]]) {
       const { status, stderr } = await run(...args);
       expect(status, args.join(' ')).toBe(2);
       expect(stderr).toHaveLength(1);

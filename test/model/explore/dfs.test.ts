@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { explore } from '../../../model/explore/bfs.ts';
 import { exploreDepthFirst } from '../../../model/explore/dfs.ts';
-import { exploreDepthFirstParallel } from '../../../model/explore/dfs-parallel.ts';
+import { type DepthFirstCheckpoint, exploreDepthFirstParallel } from '../../../model/explore/dfs-parallel.ts';
 import { DEFAULT_REPLICATION_BOUNDS, type ReplicationBounds, replicationModel } from '../../../model/explore/models/replication.ts';
 import { DEFAULT_TRANSACTIONS_BOUNDS, TODAY, transactionsModel } from '../../../model/explore/models/transactions.ts';
 import { NO_FAULTS, type Budget } from '../../../model/explore/world.ts';
@@ -44,6 +44,45 @@ describe('depth-first exploration reaches the states breadth-first exploration r
     const dfs = exploreDepthFirst(model);
     expect(dfs).toMatchObject({ distinctStates: 14_610, transitions: explore(model).transitions, exhaustive: true });
     expect(dfs.violation).toBeUndefined();
+  }, 60_000);
+});
+
+describe('a paused depth-first search resumes to the same states', () => {
+  /** Runs the search in legs, pausing each after `every` more states, until it ends. */
+  async function inLegs(recipe: Parameters<typeof exploreDepthFirstParallel>[0], workers: number, every: number) {
+    let resume: DepthFirstCheckpoint | undefined;
+    for (let legs = 1; ; legs++) {
+      const controller = new AbortController();
+      const from = resume?.distinctStates ?? 0;
+      const r = await exploreDepthFirstParallel(recipe, workers, { maxStates: 1 << 17, progressEvery: 1000, onProgress: (p) => p.distinctStates >= from + every && controller.abort(), signal: controller.signal, ...(resume === undefined ? {} : { resume }) });
+      if (r.checkpoint === undefined) return { result: r, legs };
+      expect(r.exhaustive).toBe(false);
+      expect(r.checkpoint.fingerprints).toHaveLength(2 * r.distinctStates);
+      resume = r.checkpoint;
+    }
+  }
+
+  it('paused every 20,000 states: 81,371 states and 431,853 transitions, as without pauses, on one thread and on two', async () => {
+    const recipe = { model: 'replication', bounds: bounds(1, { expirations: 1 }), variant: null } as const;
+    const whole = exploreDepthFirst(replicationModel(recipe.bounds, null));
+    for (const workers of [1, 2]) {
+      const { result, legs } = await inLegs(recipe, workers, 20_000);
+      expect(legs).toBeGreaterThanOrEqual(4);
+      expect(result).toMatchObject({ distinctStates: 81_371, transitions: 431_853, exhaustive: true });
+      expect([...result.reached.keys()].sort()).toEqual([...whole.reached.keys()].sort());
+    }
+  }, 180_000);
+
+  it('twin: resuming with the paths dropped misses states (the paths are what is left to do)', async () => {
+    const recipe = { model: 'replication', bounds: bounds(1, { expirations: 1 }), variant: null } as const;
+    const controller = new AbortController();
+    const first = await exploreDepthFirstParallel(recipe, 1, { maxStates: 1 << 17, progressEvery: 1000, onProgress: (p) => p.distinctStates >= 20_000 && controller.abort(), signal: controller.signal });
+    const checkpoint = first.checkpoint as DepthFirstCheckpoint;
+    expect(checkpoint.paths.length).toBeGreaterThan(0);
+    const rest = await exploreDepthFirstParallel(recipe, 1, { maxStates: 1 << 17, resume: { ...checkpoint, paths: [] } });
+    expect(rest.exhaustive).toBe(true);
+    expect(rest.distinctStates).toBe(checkpoint.distinctStates);
+    expect(rest.distinctStates).toBeLessThan(81_371);
   }, 60_000);
 });
 
