@@ -24,7 +24,7 @@ import { fingerprint } from './fingerprint.ts';
 import { type ModelRecipe, buildModel } from './models/registry.ts';
 import type { DepthFirstWorkerDone, DepthFirstWorkerInput, Path } from './dfs-worker.ts';
 import { runThreads } from './threads.ts';
-import { DFS_STATES, DFS_STOP, MAILBOX_WORDS, PAUSED, SharedTable, WANT, allocateTable } from './shared.ts';
+import { DFS_STATES, DFS_STOP, FULL, MAILBOX_WORDS, PAUSED, SharedTable, WANT, allocateTable } from './shared.ts';
 
 /** States the shared table holds when no `maxStates` is given (2 GiB of table, touched as used). */
 export const DEFAULT_DFS_CAPACITY = 1 << 27;
@@ -36,6 +36,8 @@ export const DEFAULT_DFS_CAPACITY = 1 << 27;
  */
 export interface DepthFirstCheckpoint {
   readonly recipe: ModelRecipe;
+  /** The state budget the table was sized for (a resumed search keeps it unless given another). */
+  readonly capacity: number;
   readonly distinctStates: number;
   readonly transitions: number;
   readonly deepest: number;
@@ -47,7 +49,7 @@ export interface DepthFirstCheckpoint {
 }
 
 export interface DepthFirstOptions extends ExploreOptions {
-  /** Pauses the search when aborted; the result then carries a `checkpoint`. */
+  /** Pauses the search when aborted; the result then carries a `checkpoint`, as it does when the state budget is spent. */
   readonly signal?: AbortSignal;
   /** Continues a paused search (its recipe must be `recipe`). */
   readonly resume?: DepthFirstCheckpoint;
@@ -61,7 +63,7 @@ export async function exploreDepthFirstParallel(recipe: ModelRecipe, workers: nu
   const started = now();
   const model = buildModel(recipe);
   const resume = options.resume;
-  const capacity = Math.max(options.maxStates ?? DEFAULT_DFS_CAPACITY, resume?.distinctStates ?? 0);
+  const capacity = Math.max(options.maxStates ?? resume?.capacity ?? DEFAULT_DFS_CAPACITY, resume?.distinctStates ?? 0);
   const buffers = { table: allocateTable(capacity), control: new SharedArrayBuffer(4 * (WANT + workers)), mailboxes: new SharedArrayBuffer(4 * MAILBOX_WORDS * workers) };
   const table = new SharedTable(buffers.table);
   const control = new Int32Array(buffers.control);
@@ -98,11 +100,12 @@ export async function exploreDepthFirstParallel(recipe: ModelRecipe, workers: nu
   const distinctStates = Math.min(control[DFS_STATES] as number, capacity);
   const seconds = before.seconds + (now() - started) / 1000;
   const result = { distinctStates, transitions, depth: admission.deepest, seconds, exhaustive: control[DFS_STOP] === 0, reached: admission.reached, visitedBytes: (buffers.table.byteLength * distinctStates) / capacity };
-  if (control[DFS_STOP] === PAUSED) {
+  if (control[DFS_STOP] === PAUSED || control[DFS_STOP] === FULL) {
     const paths = done.flatMap((d) => d.left ?? []);
     const fingerprints = table.entries();
-    assert(fingerprints.length === 2 * distinctStates, 'a paused table holds one fingerprint per state counted');
-    return { ...result, checkpoint: { recipe, distinctStates, transitions, deepest: admission.deepest, seconds, reached: [...admission.reached], paths, fingerprints } };
+    const inserted = control[DFS_STATES] as number;
+    assert(fingerprints.length === 2 * inserted, 'a stopped table holds one fingerprint per state counted');
+    return { ...result, checkpoint: { recipe, capacity, distinctStates: inserted, transitions, deepest: admission.deepest, seconds, reached: [...admission.reached], paths, fingerprints } };
   }
   if (found === undefined) return result;
   const { steps, state } = replayPath(model, found.indices);

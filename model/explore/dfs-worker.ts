@@ -17,7 +17,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Admission } from './admission.ts';
 import { fingerprint } from './fingerprint.ts';
 import { type ModelRecipe, buildModel } from './models/registry.ts';
-import { DFS_DONE, DFS_IDLE, DFS_STATES, DFS_STOP, FED, HUNGRY, MAILBOX_WORDS, PAUSED, SharedTable, WANT, WRITING } from './shared.ts';
+import { DFS_DONE, DFS_IDLE, DFS_STATES, DFS_STOP, FED, FULL, HUNGRY, MAILBOX_WORDS, PAUSED, SharedTable, VIOLATED, WANT, WRITING } from './shared.ts';
 
 export interface DepthFirstWorkerInput {
   readonly recipe: ModelRecipe;
@@ -46,7 +46,7 @@ export interface DepthFirstWorkerDone {
   /** Paths this thread received from others, and replay steps spent rebuilding them. */
   readonly received: number;
   readonly replayedSteps: number;
-  /** When the search was paused (DFS_STOP = PAUSED): the work this thread had left. */
+  /** When the search was paused or the state budget spent (DFS_STOP = PAUSED or FULL): the work this thread had left. */
   readonly left?: Path[];
 }
 
@@ -173,7 +173,7 @@ function left(): Path[] {
 }
 
 function stopWith(found: { invariant: string; witness: string }): void {
-  if (Atomics.compareExchange(control, DFS_STOP, 0, 1) === 0) violation = { ...found, indices: taken.map((t) => t - 1) };
+  if (Atomics.compareExchange(control, DFS_STOP, 0, VIOLATED) === 0) violation = { ...found, indices: taken.map((t) => t - 1) };
   for (let w = 0; w < input.workers; w++) Atomics.notify(control, WANT + w);
 }
 
@@ -204,7 +204,7 @@ function search(): boolean {
     const list = model.actions(successor);
     push(successor, list, 0, list.length);
     if (count >= input.capacity) {
-      Atomics.compareExchange(control, DFS_STOP, 0, 2);
+      Atomics.compareExchange(control, DFS_STOP, 0, FULL);
       return false;
     }
     if (input.index === 0 && count >= nextReport) {
@@ -223,7 +223,8 @@ function run(): void {
   while (search() && starve()) {
     // each round searches one path: this thread's own, then ones fed by others
   }
-  const paused = Atomics.load(control, DFS_STOP) === PAUSED;
+  // Both stops leave every inserted state on a path with exactly its untaken actions (a new state is pushed before the budget is checked).
+  const paused = Atomics.load(control, DFS_STOP) === PAUSED || Atomics.load(control, DFS_STOP) === FULL;
   const done: DepthFirstWorkerDone = { type: 'done', transitions, deepest: admission.deepest, reached: [...admission.reached], received, replayedSteps, ...(violation === undefined ? {} : { violation }), ...(paused ? { left: left() } : {}) };
   parentPort?.postMessage(done);
 }

@@ -35,7 +35,9 @@ export const DFS_STATES = 0;
 export const DFS_IDLE = 1;
 export const DFS_DONE = 2;
 export const DFS_STOP = 3;
-/** DFS_STOP's value when the search was paused for a checkpoint (1 a violation, 2 the state budget). */
+/** DFS_STOP's values: a violation was found, the state budget is spent, the search was paused for a checkpoint. */
+export const VIOLATED = 1;
+export const FULL = 2;
 export const PAUSED = 3;
 export const WANT = 8;
 export const HUNGRY = 1;

@@ -8,7 +8,7 @@
  */
 import { closeSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { InputError } from '../core/assert.ts';
-import type { DepthFirstCheckpoint } from '../../model/explore/dfs-parallel.ts';
+import { DEFAULT_DFS_CAPACITY, type DepthFirstCheckpoint } from '../../model/explore/dfs-parallel.ts';
 import type { Path } from '../../model/explore/dfs-worker.ts';
 import type { ModelRecipe } from '../../model/explore/models/registry.ts';
 
@@ -54,6 +54,8 @@ export function readCheckpoint(file: string): DepthFirstCheckpoint {
   new Uint8Array(fingerprints.buffer).set(body);
   return {
     recipe: recipe(header['recipe'], file),
+    // Written since the first checkpoints of session 5; those were taken with the default budget unless --max-states was given.
+    capacity: header['capacity'] === undefined ? DEFAULT_DFS_CAPACITY : count(header['capacity'], 'capacity', file),
     distinctStates,
     transitions: counts[1] as number,
     deepest: counts[2] as number,

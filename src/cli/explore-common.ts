@@ -113,7 +113,7 @@ async function runCampaign(recipe: ModelRecipe, o: { readonly workers: number } 
 /** The line a paused campaign ends with (none when the search was not paused). */
 export function pausedLine(result: ExploreResult<unknown, unknown>, o: CampaignArgs): string | undefined {
   if ((result as DepthFirstResult).checkpoint === undefined || o.checkpoint === undefined) return undefined;
-  return `paused at ${result.distinctStates} states: checkpoint written to ${o.checkpoint}; go on with: explore --resume ${o.checkpoint} --checkpoint ${o.checkpoint}`;
+  return `stopped at ${result.distinctStates} states (paused, or the --max-states budget spent): checkpoint written to ${o.checkpoint}; go on with: explore --resume ${o.checkpoint} --checkpoint ${o.checkpoint} [--max-states N]`;
 }
 
 /** The heading of a counterexample: a breadth-first one is a shortest one. */

@@ -73,6 +73,16 @@ describe('a paused depth-first search resumes to the same states', () => {
     }
   }, 180_000);
 
+  it('a search that spends its state budget leaves a checkpoint too, which resumes with a larger budget to the same totals', async () => {
+    const recipe = { model: 'replication', bounds: bounds(1, { expirations: 1 }), variant: null } as const;
+    const full = await exploreDepthFirstParallel(recipe, 2, { maxStates: 30_000 });
+    expect(full).toMatchObject({ distinctStates: 30_000, exhaustive: false });
+    const checkpoint = full.checkpoint as DepthFirstCheckpoint;
+    expect(checkpoint).toMatchObject({ capacity: 30_000 });
+    const rest = await exploreDepthFirstParallel(recipe, 2, { maxStates: 1 << 17, resume: checkpoint });
+    expect(rest).toMatchObject({ distinctStates: 81_371, transitions: 431_853, exhaustive: true });
+  }, 60_000);
+
   it('twin: resuming with the paths dropped misses states (the paths are what is left to do)', async () => {
     const recipe = { model: 'replication', bounds: bounds(1, { expirations: 1 }), variant: null } as const;
     const controller = new AbortController();
