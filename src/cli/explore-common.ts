@@ -72,7 +72,7 @@ export function checkCampaign(o: CampaignArgs & { readonly search: Search }): vo
   if ((o.checkpoint !== undefined || o.resume !== undefined) && o.search !== 'dfs') throw new InputError('--checkpoint and --resume need --search dfs (a breadth-first search is not paused)');
 }
 
-/** The recipe of a checkpoint given to `--resume`, read once. */
+/** The checkpoint given to `--resume` (read once; its recipe sets the model and bounds), if any. */
 export function resumed(o: CampaignArgs): DepthFirstCheckpoint | undefined {
   return o.resume === undefined ? undefined : readCheckpoint(o.resume);
 }
