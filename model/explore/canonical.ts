@@ -23,6 +23,7 @@
  * ghosts need (the controller's `lastHeartbeatMs`, see models/replication.ts) are dropped
  * by the caller's `skip` list.
  */
+import { sortSmall } from './sort.ts';
 
 /** How a context's values are abstracted. */
 export interface Scope {
@@ -147,7 +148,7 @@ function walkRecord(record: Record<string, unknown>, scope: Scope, issuer: strin
   const from = !fixedIssuer && typeof record['from'] === 'string' ? (record['from'] as string) : issuer;
   let pure = true;
   out.push('{');
-  for (const key of Object.keys(record).sort()) {
+  for (const key of sortSmall(Object.keys(record))) {
     if (options.skip.has(key)) continue;
     const field = record[key];
     out.push(key, ':');

@@ -88,7 +88,7 @@ export async function exploreDepthFirstParallel(recipe: ModelRecipe, workers: nu
   };
   options.signal?.addEventListener('abort', pause);
   if (options.signal?.aborted === true) pause();
-  const done = await runThreads<DepthFirstWorkerDone>(inputs, options, now, started).finally(() => options.signal?.removeEventListener('abort', pause));
+  const done = await runThreads<DepthFirstWorkerDone>(inputs, options, now, started, resume?.distinctStates ?? 0).finally(() => options.signal?.removeEventListener('abort', pause));
   let transitions = before.transitions;
   let found: DepthFirstWorkerDone['violation'];
   for (const d of done) {

@@ -45,7 +45,7 @@ export class HashSink implements KeySink {
 
   finish(): Fingerprint {
     const ranks = new Ranks();
-    for (const item of this.items) if (typeof item !== 'string') for (const id of item.ids) if (id.id >= 0) ranks.note(id.issuer, id.id);
+    for (const item of this.items) if (typeof item !== 'string') for (const id of item.ids) if (id.id >= 0) ranks.note(issuerCode(id.issuer), id.id);
     const hasher = new Hasher();
     for (const item of this.items) {
       if (typeof item === 'string') hasher.text(item);
@@ -57,33 +57,69 @@ export class HashSink implements KeySink {
 
 /** A part's segments (hashed once, cached) and its correlation ids, renamed by `ranks`. */
 export function hashPart(hasher: Hasher, ranks: Ranks, part: EncodedPart): void {
-  hashWords(hasher, ranks, segmentHashes(part), part.ids);
+  const hashes = segmentHashes(part);
+  part.ids.forEach((id, i) => {
+    hasher.word(hashes[2 * i] as number);
+    hasher.word(hashes[2 * i + 1] as number);
+    hasher.word(renamed(ranks, issuerCode(id.issuer), id.id));
+  });
+  hasher.word(hashes[2 * part.ids.length] as number);
+  hasher.word(hashes[2 * part.ids.length + 1] as number);
 }
 
 /**
- * A part as a fingerprint needs it: its segments' 64-bit hashes (two words each) and its
- * correlation ids, without the segments' text. A search keeps the encodings of every
- * context and message its queued worlds hold, so keeping only hashes saves the text's heap.
+ * A part as a fingerprint needs it, without the segments' text (a search keeps the
+ * encodings of every context and message its queued worlds hold, so keeping only hashes
+ * saves the text's heap): one array of 32-bit words, the first segment's 64-bit hash
+ * (two words), then per correlation id its issuer (an `issuerCode`, so ranking compares
+ * numbers, not strings), the id, and the next segment's hash: 2 + 4 × ids words. One
+ * plain array of small integers is the cheapest object V8 has for this.
  */
-export interface HashedPart {
-  readonly hashes: Uint32Array;
-  readonly ids: EncodedPart['ids'];
+export type HashedPart = readonly number[];
+
+/** Notes a hashed part's correlation ids (the first pass of a fingerprint). */
+export function noteHashedPart(ranks: Ranks, part: HashedPart): void {
+  for (let j = 2; j < part.length; j += 4) if ((part[j + 1] as number) >= 0) ranks.note(part[j] as number, part[j + 1] as number);
 }
 
+/** Segment hashes interleaved with the renamed ids. */
 export function hashHashedPart(hasher: Hasher, ranks: Ranks, part: HashedPart): void {
-  hashWords(hasher, ranks, part.hashes, part.ids);
+  hasher.word(part[0] as number);
+  hasher.word(part[1] as number);
+  for (let j = 2; j < part.length; j += 4) {
+    hasher.word(renamed(ranks, part[j] as number, part[j + 1] as number));
+    hasher.word(part[j + 2] as number);
+    hasher.word(part[j + 3] as number);
+  }
 }
 
-/** Segment hashes interleaved with the renamed ids (segments.length = ids.length + 1). */
-function hashWords(hasher: Hasher, ranks: Ranks, hashes: Uint32Array, ids: HashedPart['ids']): void {
-  for (let i = 0; i < ids.length; i++) {
-    hasher.word(hashes[2 * i] as number);
-    hasher.word(hashes[2 * i + 1] as number);
-    const id = ids[i] as { issuer: string; id: number };
-    hasher.word(id.id < 0 ? ranks.count(id.issuer) : ranks.rank(id.issuer, id.id));
+/** The words of a hashed part (see `HashedPart`) from its segments and ids. */
+export function hashedPartOf(segments: readonly string[], ids: EncodedPart['ids']): HashedPart {
+  const words: number[] = [];
+  const first = fingerprint(segments[0] as string);
+  words.push(first.hi | 0, first.lo | 0);
+  ids.forEach((id, i) => {
+    const fp = fingerprint(segments[i + 1] as string);
+    words.push(issuerCode(id.issuer), id.id, fp.hi | 0, fp.lo | 0);
+  });
+  return words;
+}
+
+/** An id slot's word: its rank among its issuer's ids, or for a counter (-1) the issuer's count of live ids. */
+function renamed(ranks: Ranks, issuer: number, id: number): number {
+  return id < 0 ? ranks.count(issuer) : ranks.rank(issuer, id);
+}
+
+const issuerCodes = new Map<string, number>();
+
+/** A small integer per issuer name, the same for the life of the process. */
+export function issuerCode(issuer: string): number {
+  let code = issuerCodes.get(issuer);
+  if (code === undefined) {
+    code = issuerCodes.size;
+    issuerCodes.set(issuer, code);
   }
-  hasher.word(hashes[2 * ids.length] as number);
-  hasher.word(hashes[2 * ids.length + 1] as number);
+  return code;
 }
 
 interface CachedHashedPart {
@@ -104,7 +140,7 @@ export function hashedPartAt(value: object, owner: string, clock: number, issuer
   const cached = hashedCache.get(value);
   if (cached !== undefined && cached.clock === clock && cached.issuer === issuer) return cached.part;
   const encoded = encodeUncached(value, { owner, clock }, issuer, options, fixedIssuer);
-  const part = { hashes: hashSegments(encoded.segments), ids: encoded.ids };
+  const part = hashedPartOf(encoded.segments, encoded.ids);
   hashedCache.set(value, { clock, issuer, part });
   return part;
 }
@@ -112,58 +148,58 @@ export function hashedPartAt(value: object, owner: string, clock: number, issuer
 /**
  * Correlation ids by issuer, ranked: the renaming `fillSlots` does (canonical.ts
  * IdRenamer), as a scratch table that one fingerprint after another can `reset` and reuse.
+ * Issuers are `issuerCode`s. Each issuer's ids are kept sorted as they are noted (an
+ * insertion into a handful of numbers), in arrays reused across fingerprints: ranking
+ * allocates nothing per state, where sorting a fresh array per state was a fifth of the
+ * explorer's allocation.
  */
 export class Ranks {
-  private readonly issuers: string[] = [];
+  /** Per issuer code: its ids, sorted, in the first `counts[code]` entries. */
   private readonly ids: number[][] = [];
-  private used = 0;
-  private sorted = true;
+  private readonly counts: number[] = [];
+  /** The codes noted since the last reset. */
+  private readonly touched: number[] = [];
+  private touchedCount = 0;
 
   reset(): void {
-    for (let i = 0; i < this.used; i++) (this.ids[i] as number[]).length = 0;
-    this.used = 0;
+    for (let i = 0; i < this.touchedCount; i++) this.counts[this.touched[i] as number] = 0;
+    this.touchedCount = 0;
   }
 
-  private slot(issuer: string): number[] | undefined {
-    for (let i = 0; i < this.used; i++) if (this.issuers[i] === issuer) return this.ids[i];
-    return undefined;
-  }
-
-  note(issuer: string, id: number): void {
-    let ids = this.slot(issuer);
-    if (ids === undefined) {
-      if (this.used === this.ids.length) this.ids.push([]);
-      this.issuers[this.used] = issuer;
-      ids = this.ids[this.used] as number[];
-      this.used++;
+  note(code: number, id: number): void {
+    while (this.ids.length <= code) {
+      this.ids.push([]);
+      this.counts.push(0);
     }
-    if (!ids.includes(id)) {
-      ids.push(id);
-      this.sorted = false;
-    }
+    const ids = this.ids[code] as number[];
+    const n = this.counts[code] as number;
+    if (n === 0) this.touched[this.touchedCount++] = code;
+    let at = n;
+    while (at > 0 && (ids[at - 1] as number) > id) at--;
+    if (at > 0 && ids[at - 1] === id) return;
+    for (let i = n; i > at; i--) ids[i] = ids[i - 1] as number;
+    ids[at] = id;
+    this.counts[code] = n + 1;
   }
 
-  private sort(): void {
-    for (let i = 0; i < this.used; i++) (this.ids[i] as number[]).sort((a, b) => a - b);
-    this.sorted = true;
+  /** `id`'s rank among the ids of issuer `code`: -1 if it was not noted, -2 if none of the issuer's was. */
+  rank(code: number, id: number): number {
+    const n = this.counts[code] ?? 0;
+    if (n === 0) return -2;
+    const ids = this.ids[code] as number[];
+    for (let i = 0; i < n; i++) if (ids[i] === id) return i;
+    return -1;
   }
 
-  rank(issuer: string, id: number): number {
-    if (!this.sorted) this.sort();
-    return this.slot(issuer)?.indexOf(id) ?? -2;
-  }
-
-  count(issuer: string): number {
-    return this.slot(issuer)?.length ?? 0;
+  count(code: number): number {
+    return this.counts[code] ?? 0;
   }
 }
 
-
-
-const segmentHashCache = new WeakMap<EncodedPart, Uint32Array>();
+const segmentHashCache = new WeakMap<EncodedPart, Int32Array>();
 
 /** The 64-bit fingerprints of a part's text segments (two words each), cached with the part. */
-function segmentHashes(part: EncodedPart): Uint32Array {
+function segmentHashes(part: EncodedPart): Int32Array {
   let hashes = segmentHashCache.get(part);
   if (hashes === undefined) {
     hashes = hashSegments(part.segments);
@@ -172,9 +208,9 @@ function segmentHashes(part: EncodedPart): Uint32Array {
   return hashes;
 }
 
-/** Two words per segment: its 64-bit fingerprint. */
-export function hashSegments(segments: readonly string[]): Uint32Array {
-  const out = new Uint32Array(2 * segments.length);
+/** Two words per segment: its 64-bit fingerprint (as signed words, which V8 keeps unboxed). */
+function hashSegments(segments: readonly string[]): Int32Array {
+  const out = new Int32Array(2 * segments.length);
   segments.forEach((segment, i) => {
     const fp = fingerprint(segment);
     out[2 * i] = fp.hi;

@@ -8,8 +8,8 @@
  * absolute clocks (only fresh/old timestamps matter), the depth and the step's events.
  */
 import { type EncodeOptions, type EncodedPart, type Scope, type Slot, appendPart, encodePart, fillSlots, messageIssuer } from './canonical.ts';
-import { type Fingerprint, Hasher } from './fingerprint.ts';
-import { type HashedPart, Ranks, hashHashedPart, hashSegments, hashedPartAt } from './key-sink.ts';
+import { type Fingerprint, Hasher, fingerprint } from './fingerprint.ts';
+import { type HashedPart, Ranks, hashHashedPart, hashedPartAt, hashedPartOf, noteHashedPart } from './key-sink.ts';
 import { BUDGET_KEYS, CONTROLLER_NODE, type Envelope, PRODUCER_NODE, type World, links } from './world.ts';
 
 const SKIP_REPLICA = new Set(['config']);
@@ -119,29 +119,34 @@ const hasher = new Hasher();
  * hash collisions) is tested over whole explorations (test/model/explore/state-key.test.ts).
  */
 export function worldFingerprint(world: World, cursorModulus: number): Fingerprint {
-  const encoded = encodedParts(world, cursorModulus);
+  const n = encodedParts(world, cursorModulus, scratch);
   ranks.reset();
-  for (const part of encoded) for (const id of part.ids) if (id.id >= 0) ranks.note(id.issuer, id.id);
+  for (let i = 0; i < n; i++) noteHashedPart(ranks, scratch[i] as HashedPart);
   hasher.reset();
-  world.replicas.forEach((snapshot, b) => {
+  for (let b = 0; b < world.replicas.length; b++) {
+    const snapshot = world.replicas[b];
     const disk = world.disks[b];
     hasher.word(world.incarnations[b] as number);
-    if (snapshot === null) {
+    if (snapshot === null || snapshot === undefined) {
       hasher.word(-1);
       hasher.text(json(disk));
     } else {
       hashValue(snapshot.value);
       hasher.word(disk?.flushedOffset ?? -1);
     }
-  });
+  }
   hashValue(world.controller.value);
   hashValue(world.producer.value);
-  for (const part of encoded) hashHashedPart(hasher, ranks, part);
+  for (let i = 0; i < n; i++) hashHashedPart(hasher, ranks, scratch[i] as HashedPart);
   for (const t of world.timers) {
     hasher.text(t.node);
-    hasher.text(timerKind(t.id));
+    const kind = timerKind(t.id);
+    hasher.word(kind.hi);
+    hasher.word(kind.lo);
   }
-  hasher.text(ghostKey(world.ghost));
+  const ghost = ghostPrint(world.ghost);
+  hasher.word(ghost.hi);
+  hasher.word(ghost.lo);
   for (const k of BUDGET_KEYS) hasher.word(world.used[k]);
   return hasher.finish();
 }
@@ -155,33 +160,34 @@ function hashValue(value: unknown): void {
 }
 
 
-/** The contexts, messages (by link, FIFO; a link marker part before each link) and timer events of `world`, encoded. */
-function encodedParts(world: World, cursorModulus: number): HashedPart[] {
-  const replica = optionsFor(SKIP_REPLICA, cursorModulus);
-  const out: HashedPart[] = [];
-  world.replicas.forEach((snapshot, b) => {
-    const owner = nodeOf(b);
-    if (snapshot !== null) out.push(hashedPartAt(snapshot.context as object, owner, world.clocks[b] as number, owner, replica, false));
-  });
-  out.push(hashedPartAt(world.controller.context as object, CONTROLLER_NODE, world.controllerClock, CONTROLLER_NODE, optionsFor(SKIP_CONTROLLER, cursorModulus), false));
-  out.push(hashedPartAt(world.producer.context as object, PRODUCER_NODE, world.producerClock, PRODUCER_NODE, replica, false));
-  for (const part of messageParts(world.network, replica)) out.push(part);
-  for (const t of world.timers) out.push(hashedPartAt(t.event, t.node, 0, t.node, replica, false));
-  return out;
-}
+/** Reused by every fingerprint (they run one at a time): the parts of the world being hashed. */
+const scratch: HashedPart[] = [];
 
-/** The in-flight messages' parts: a marker per link, then its messages FIFO (a frozen world's network is sorted by link). */
-function messageParts(network: readonly Envelope[], options: EncodeOptions): HashedPart[] {
-  const parts: HashedPart[] = [];
+/**
+ * The contexts, messages (by link, FIFO; a link marker part before each link; a frozen
+ * world's network is sorted by link) and timer events of `world`, encoded, written into
+ * `out` from index 0; returns how many.
+ */
+function encodedParts(world: World, cursorModulus: number, out: HashedPart[]): number {
+  const replica = optionsFor(SKIP_REPLICA, cursorModulus);
+  let n = 0;
+  for (let b = 0; b < world.replicas.length; b++) {
+    const snapshot = world.replicas[b];
+    const owner = nodeOf(b);
+    if (snapshot !== null && snapshot !== undefined) out[n++] = hashedPartAt(snapshot.context as object, owner, world.clocks[b] as number, owner, replica, false);
+  }
+  out[n++] = hashedPartAt(world.controller.context as object, CONTROLLER_NODE, world.controllerClock, CONTROLLER_NODE, optionsFor(SKIP_CONTROLLER, cursorModulus), false);
+  out[n++] = hashedPartAt(world.producer.context as object, PRODUCER_NODE, world.producerClock, PRODUCER_NODE, replica, false);
   let link: Envelope['link'] | undefined;
-  for (const e of network) {
+  for (const e of world.network) {
     if (e.link !== link) {
       link = e.link;
-      parts.push(linkMarker(link.name));
+      out[n++] = linkMarker(link.name);
     }
-    parts.push(hashedPartAt(e.message, e.to, 0, messageIssuer(e.from, e.to, e.message.type), options, true));
+    out[n++] = hashedPartAt(e.message, e.to, 0, messageIssuer(e.from, e.to, e.message.type), replica, true);
   }
-  return parts;
+  for (const t of world.timers) out[n++] = hashedPartAt(t.event, t.node, 0, t.node, replica, false);
+  return n;
 }
 
 const nodes: string[] = [];
@@ -211,21 +217,69 @@ const markers = new Map<string, HashedPart>();
 function linkMarker(link: string): HashedPart {
   let marker = markers.get(link);
   if (marker === undefined) {
-    marker = { hashes: hashSegments([`@${link}`]), ids: [] };
+    marker = hashedPartOf([`@${link}`], []);
     markers.set(link, marker);
   }
   return marker;
 }
 
-const kinds = new Map<string, string>();
+const kinds = new Map<string, Fingerprint>();
 
-function timerKind(id: string): string {
+/** The fingerprint of a timer id's kind (the id without its trailing correlation id, as `items` writes it). */
+function timerKind(id: string): Fingerprint {
   let kind = kinds.get(id);
   if (kind === undefined) {
-    kind = id.replace(/\/\d+$/, '');
+    kind = fingerprint(id.replace(/\/\d+$/, ''));
     kinds.set(id, kind);
   }
   return kind;
+}
+
+const ghostPrints = new WeakMap<object, Fingerprint>();
+const ghostHasher = new Hasher();
+
+/**
+ * The 64-bit fingerprint of a ghost, built from its fields as words (what `ghostKey`'s
+ * text holds: every list with its length, an absent entry as its own marker), cached per
+ * immutable ghost. Hashing the fields instead of the JSON text saves the text and its
+ * lookup in a table of texts, per ghost.
+ */
+function ghostPrint(g: World['ghost']): Fingerprint {
+  let fp = ghostPrints.get(g);
+  if (fp !== undefined) return fp;
+  const h = ghostHasher;
+  h.reset();
+  h.word(g.sent);
+  h.word(g.acked.length);
+  for (const a of g.acked) {
+    h.text(a.value);
+    h.word(a.offset);
+  }
+  h.word(g.ackConflicts.length);
+  for (const c of g.ackConflicts) {
+    h.text(c.value);
+    h.word(c.offsets[0]);
+    h.word(c.offsets[1]);
+  }
+  h.word(g.committed.length);
+  for (let i = 0; i < g.committed.length; i++) {
+    const c = g.committed[i];
+    if (c === undefined) h.word(-1);
+    else h.text(c.value);
+  }
+  h.word(g.leaderHighWatermarks.length);
+  for (let i = 0; i < g.leaderHighWatermarks.length; i++) {
+    const w = g.leaderHighWatermarks[i];
+    if (w === undefined) h.word(-1);
+    else {
+      h.word(w.epoch);
+      h.word(w.incarnation);
+      h.word(w.highWatermark);
+    }
+  }
+  fp = h.finish();
+  ghostPrints.set(g, fp);
+  return fp;
 }
 
 const ranks = new Ranks();

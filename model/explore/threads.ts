@@ -14,8 +14,11 @@ interface ThreadProgress {
   readonly queue: number;
 }
 
-/** Runs one thread per element of `inputs` (each thread's `workerData`, naming its module in `entry`) until each says it is done. */
-export function runThreads<Done extends { readonly type: 'done' }>(inputs: readonly object[], options: ExploreOptions, now: () => number, started: number): Promise<Done[]> {
+/**
+ * Runs one thread per element of `inputs` (each thread's `workerData`, naming its module in `entry`) until each says it is done.
+ * `resumedStates` (states a resumed search began with) are left out of the progress rate, which counts this run's states only.
+ */
+export function runThreads<Done extends { readonly type: 'done' }>(inputs: readonly object[], options: ExploreOptions, now: () => number, started: number, resumedStates = 0): Promise<Done[]> {
   return new Promise((resolve, reject) => {
     const done: Done[] = [];
     const threads: Worker[] = [];
@@ -30,7 +33,7 @@ export function runThreads<Done extends { readonly type: 'done' }>(inputs: reado
       thread.on('message', (message: Done | ThreadProgress) => {
         if (message.type === 'progress') {
           const seconds = (now() - started) / 1000;
-          options.onProgress?.({ ...message, seconds, statesPerSecond: message.distinctStates / Math.max(seconds, 1e-9) });
+          options.onProgress?.({ ...message, seconds, statesPerSecond: (message.distinctStates - resumedStates) / Math.max(seconds, 1e-9) });
           return;
         }
         done.push(message);

@@ -25,6 +25,7 @@ import { step } from '../../src/machines/step.ts';
 import { type ProtocolMessage, brokerNode } from '../../src/protocol/messages.ts';
 import type { StorageCommand } from '../../src/protocol/storage.ts';
 import { type AbstractLog, applyStorage } from './abstract-log.ts';
+import { sortSmall } from './sort.ts';
 
 export const CONTROLLER_NODE = 'controller';
 export const PRODUCER_NODE = 'producer-0';
@@ -185,7 +186,7 @@ export class Draft {
       controllerClock: this.controllerClock,
       producerClock: this.producerClock,
       network: same(byLink(this.network), this.base.network),
-      timers: same(this.timers.sort(compareTimers), this.base.timers),
+      timers: same(sortSmall(this.timers, compareTimers), this.base.timers),
       used: this.used,
       ghost: this.ghost,
       depth: this.depth,
@@ -292,7 +293,7 @@ export class Draft {
       return;
     }
     if (previous !== undefined) return;
-    const acked = [...this.ghost.acked, { value, offset, depth: this.base.depth + 1 }].sort((a, b) => a.offset - b.offset || (a.value < b.value ? -1 : 1));
+    const acked = sortSmall([...this.ghost.acked, { value, offset, depth: this.base.depth + 1 }], (a, b) => a.offset - b.offset || (a.value < b.value ? -1 : 1));
     this.ghost = { ...this.ghost, acked };
     this.events.push('some-write-acked');
   }
@@ -472,5 +473,5 @@ function byLink(network: Envelope[]): Envelope[] {
 export function links(network: readonly Envelope[]): readonly Link[] {
   const out: Link[] = [];
   for (const e of network) if (!out.includes(e.link)) out.push(e.link);
-  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return sortSmall(out, (a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

@@ -1,8 +1,8 @@
 /**
  * The checkpoint file of a paused depth-first search (`explore --search dfs --checkpoint
  * FILE`, resumed by `--resume FILE`; model/explore/dfs-parallel.ts `DepthFirstCheckpoint`):
- * one line of JSON (the model recipe, the totals so far, the `sometimes` properties, the
- * paths left to search), then the visited set's fingerprints as raw little-endian 32-bit
+ * one line of JSON (the model recipe, its fingerprint version (models/registry.ts), the
+ * totals so far, the `sometimes` properties, the paths left to search), then the visited set's fingerprints as raw little-endian 32-bit
  * (hi, lo) pairs, 8 bytes per state. It is written beside FILE and renamed over it, so an
  * interrupted write leaves the previous checkpoint whole.
  */
@@ -10,7 +10,7 @@ import { closeSync, openSync, readFileSync, renameSync, writeSync } from 'node:f
 import { InputError } from '../core/assert.ts';
 import { DEFAULT_DFS_CAPACITY, type DepthFirstCheckpoint } from '../../model/explore/dfs-parallel.ts';
 import type { Path } from '../../model/explore/dfs-worker.ts';
-import type { ModelRecipe } from '../../model/explore/models/registry.ts';
+import { type ModelRecipe, fingerprintVersion } from '../../model/explore/models/registry.ts';
 
 const FORMAT = 'kafka-oracle explore checkpoint';
 const VERSION = 1;
@@ -18,7 +18,7 @@ const CHUNK = 1 << 28;
 
 export function writeCheckpoint(file: string, c: DepthFirstCheckpoint): void {
   const { fingerprints, ...rest } = c;
-  const header = `${JSON.stringify({ format: FORMAT, version: VERSION, ...rest })}\n`;
+  const header = `${JSON.stringify({ format: FORMAT, version: VERSION, fingerprint: fingerprintVersion(c.recipe), ...rest })}\n`;
   const temporary = `${file}.partial`;
   const fd = openSync(temporary, 'w');
   try {
@@ -52,8 +52,12 @@ export function readCheckpoint(file: string): DepthFirstCheckpoint {
   if (body.length !== 8 * distinctStates) throw new InputError(`${file}: ${body.length} bytes of fingerprints for ${distinctStates} states (8 per state expected): the file is truncated or damaged`);
   const fingerprints = new Int32Array(2 * distinctStates);
   new Uint8Array(fingerprints.buffer).set(body);
+  const model = recipe(header['recipe'], file);
+  // Checkpoints written before the field existed were all made with fingerprint version 1.
+  const written = header['fingerprint'] ?? 1;
+  if (written !== fingerprintVersion(model)) throw new InputError(`${file}: its fingerprints were made with fingerprint version ${JSON.stringify(written)}, and this build makes version ${fingerprintVersion(model)}: resume it with the build that wrote it`);
   return {
-    recipe: recipe(header['recipe'], file),
+    recipe: model,
     // Written since the first checkpoints of session 5; those were taken with the default budget unless --max-states was given.
     capacity: header['capacity'] === undefined ? DEFAULT_DFS_CAPACITY : count(header['capacity'], 'capacity', file),
     distinctStates,

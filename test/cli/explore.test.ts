@@ -101,6 +101,15 @@ describe('kafka-oracle explore', () => {
     const broken = await run('--resume', join(dir, 'truncated.checkpoint'));
     expect(broken.status).toBe(2);
     expect(broken.stderr).toEqual([expect.stringMatching(/truncated\.checkpoint: \d+ bytes of fingerprints for \d+ states .*truncated or damaged/)]);
+    const data = readFileSync(file);
+    const newline = data.indexOf(10);
+    const header = JSON.parse(data.subarray(0, newline).toString('utf8'));
+    expect(header.fingerprint).toBe(2);
+    delete header.fingerprint;
+    writeFileSync(join(dir, 'old.checkpoint'), Buffer.concat([Buffer.from(JSON.stringify(header)), data.subarray(newline)]));
+    const old = await run('--resume', join(dir, 'old.checkpoint'));
+    expect(old.status).toBe(2);
+    expect(old.stderr).toEqual([expect.stringMatching(/old\.checkpoint: its fingerprints were made with fingerprint version 1, and this build makes version 2: resume it with the build that wrote it/)]);
   }, 180_000);
 
   it('bad input: one line, exit 2', async () => {

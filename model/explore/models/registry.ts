@@ -32,3 +32,13 @@ export function buildModel(recipe: ModelRecipe): ExploreModel<unknown, unknown> 
       return transactionsModel(recipe.bounds, recipe.protocol, recipe.invariants) as unknown as ExploreModel<unknown, unknown>;
   }
 }
+
+/**
+ * Which fingerprint function a model's states are hashed with. A checkpoint keeps the
+ * number its fingerprints were made with, and a resume under another is refused: the
+ * same state would hash differently and be searched again. Replication is at 2 since its
+ * ghost state is hashed from its fields instead of its JSON text (state-key.ts `ghostPrint`).
+ */
+export function fingerprintVersion(recipe: ModelRecipe): number {
+  return recipe.model === 'replication' ? 2 : 1;
+}
