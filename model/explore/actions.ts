@@ -140,7 +140,8 @@ export type Restart = (draft: Draft, broker: number) => void;
 
 export interface Host {
   readonly jump: number;
-  readonly sendEvent: (value: string, nowMs: number) => { readonly type: string };
+  /** The client's send of `value`, without its `nowMs`: one object per value, so the producer's step on it is memoized (world.ts `memoStep`). */
+  readonly sendEvent: (value: string) => { readonly type: string };
   readonly restart: Restart;
 }
 
@@ -149,7 +150,7 @@ export function applyAction(draft: Draft, action: Action, host: Host): void {
     case 'send': {
       const value = `v${draft.ghost.sent}`;
       draft.ghost = { ...draft.ghost, sent: draft.ghost.sent + 1 };
-      draft.deliver('producer-0', host.sendEvent(value, 0));
+      draft.deliverFrom('producer-0', host.sendEvent(value), 0);
       return;
     }
     case 'deliver':

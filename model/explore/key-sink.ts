@@ -93,16 +93,33 @@ export function hashHashedPart(hasher: Hasher, ranks: Ranks, part: HashedPart): 
   }
 }
 
-/** The words of a hashed part (see `HashedPart`) from its segments and ids. */
-export function hashedPartOf(segments: readonly string[], ids: EncodedPart['ids']): HashedPart {
+/**
+ * The words of a hashed part (see `HashedPart`) from its segments and ids; `prefix` (what
+ * the part's holder adds in front of it, e.g. a machine's state value) is folded into the
+ * first segment's hash.
+ */
+export function hashedPartOf(segments: readonly string[], ids: EncodedPart['ids'], prefix?: Fingerprint): HashedPart {
   const words: number[] = [];
-  const first = fingerprint(segments[0] as string);
+  let first = fingerprint(segments[0] as string);
+  if (prefix !== undefined) first = combine(prefix, first);
   words.push(first.hi | 0, first.lo | 0);
   ids.forEach((id, i) => {
     const fp = fingerprint(segments[i + 1] as string);
     words.push(issuerCode(id.issuer), id.id, fp.hi | 0, fp.lo | 0);
   });
   return words;
+}
+
+const pairHasher = new Hasher();
+
+/** One 64-bit hash of two. */
+export function combine(a: Fingerprint, b: Fingerprint): Fingerprint {
+  pairHasher.reset();
+  pairHasher.word(a.hi);
+  pairHasher.word(a.lo);
+  pairHasher.word(b.hi);
+  pairHasher.word(b.lo);
+  return pairHasher.finish();
 }
 
 /** An id slot's word: its rank among its issuer's ids, or for a counter (-1) the issuer's count of live ids. */
@@ -125,6 +142,7 @@ export function issuerCode(issuer: string): number {
 interface CachedHashedPart {
   readonly clock: number;
   readonly issuer: string;
+  readonly tag: unknown;
   readonly part: HashedPart;
 }
 
@@ -134,14 +152,17 @@ const hashedCache = new WeakMap<object, CachedHashedPart>();
  * The hashed encoding of one context, message or timer event (canonical.ts `encodePart`,
  * the same abstractions), cached per immutable object and the owner's clock: a step
  * changes one or two machines and a few messages, so most parts of a successor's
- * fingerprint are reused from its parent.
+ * fingerprint are reused from its parent. A `tag` (what the holder of `value` adds in
+ * front of it: a snapshot's state value, a timer's id) is part of the cache's key, and
+ * `prefix(tag, owner)` is folded into the part's first hash, computed only when the part
+ * is: one table lookup per part then covers the tag too.
  */
-export function hashedPartAt(value: object, owner: string, clock: number, issuer: string, options: EncodeOptions, fixedIssuer: boolean): HashedPart {
+export function hashedPartAt(value: object, owner: string, clock: number, issuer: string, options: EncodeOptions, fixedIssuer: boolean, tag?: unknown, prefix?: (tag: never, owner: string) => Fingerprint): HashedPart {
   const cached = hashedCache.get(value);
-  if (cached !== undefined && cached.clock === clock && cached.issuer === issuer) return cached.part;
+  if (cached !== undefined && cached.clock === clock && cached.issuer === issuer && cached.tag === tag) return cached.part;
   const encoded = encodeUncached(value, { owner, clock }, issuer, options, fixedIssuer);
-  const part = hashedPartOf(encoded.segments, encoded.ids);
-  hashedCache.set(value, { clock, issuer, part });
+  const part = hashedPartOf(encoded.segments, encoded.ids, prefix?.(tag as never, owner));
+  hashedCache.set(value, { clock, issuer, tag, part });
   return part;
 }
 
@@ -156,7 +177,7 @@ export function hashedPartAt(value: object, owner: string, clock: number, issuer
 export class Ranks {
   /** Per issuer code: its ids, sorted, in the first `counts[code]` entries. */
   private readonly ids: number[][] = [];
-  private readonly counts: number[] = [];
+  private counts = new Int32Array(64);
   /** The codes noted since the last reset. */
   private readonly touched: number[] = [];
   private touchedCount = 0;
@@ -167,13 +188,10 @@ export class Ranks {
   }
 
   note(code: number, id: number): void {
-    while (this.ids.length <= code) {
-      this.ids.push([]);
-      this.counts.push(0);
-    }
-    const ids = this.ids[code] as number[];
+    if (code >= this.counts.length) this.grow(code);
     const n = this.counts[code] as number;
     if (n === 0) this.touched[this.touchedCount++] = code;
+    const ids = (this.ids[code] ??= []);
     let at = n;
     while (at > 0 && (ids[at - 1] as number) > id) at--;
     if (at > 0 && ids[at - 1] === id) return;
@@ -184,7 +202,7 @@ export class Ranks {
 
   /** `id`'s rank among the ids of issuer `code`: -1 if it was not noted, -2 if none of the issuer's was. */
   rank(code: number, id: number): number {
-    const n = this.counts[code] ?? 0;
+    const n = code < this.counts.length ? (this.counts[code] as number) : 0;
     if (n === 0) return -2;
     const ids = this.ids[code] as number[];
     for (let i = 0; i < n; i++) if (ids[i] === id) return i;
@@ -192,7 +210,13 @@ export class Ranks {
   }
 
   count(code: number): number {
-    return this.counts[code] ?? 0;
+    return code < this.counts.length ? (this.counts[code] as number) : 0;
+  }
+
+  private grow(code: number): void {
+    const counts = new Int32Array(Math.max(2 * this.counts.length, code + 1));
+    counts.set(this.counts);
+    this.counts = counts;
   }
 }
 

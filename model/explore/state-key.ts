@@ -9,8 +9,8 @@
  */
 import { type EncodeOptions, type EncodedPart, type Scope, type Slot, appendPart, encodePart, fillSlots, messageIssuer } from './canonical.ts';
 import { type Fingerprint, Hasher, fingerprint } from './fingerprint.ts';
-import { type HashedPart, Ranks, hashHashedPart, hashedPartAt, hashedPartOf, noteHashedPart } from './key-sink.ts';
-import { BUDGET_KEYS, CONTROLLER_NODE, type Envelope, PRODUCER_NODE, type World, links } from './world.ts';
+import { type HashedPart, Ranks, combine, hashHashedPart, hashedPartAt, hashedPartOf, noteHashedPart } from './key-sink.ts';
+import { BUDGET_KEYS, type Budget, CONTROLLER_NODE, type Envelope, PRODUCER_NODE, type World, links } from './world.ts';
 
 const SKIP_REPLICA = new Set(['config']);
 /** lastHeartbeatMs: every session check is preceded by fresh heartbeats (actions.ts `expire`). */
@@ -113,10 +113,11 @@ const hasher = new Hasher();
 /**
  * The 64-bit fingerprint of the same content `worldKey` encodes, computed without the
  * text: numbers enter as words, texts through their cached fingerprints, each part's
- * segments are hashed once (the hashes cached per immutable object, the text dropped:
- * key-sink.ts `hashedPartAt`), and correlation ids are
- * renamed by rank exactly as `fillSlots` does. Equal keys ⇔ equal fingerprints (up to
- * hash collisions) is tested over whole explorations (test/model/explore/state-key.test.ts).
+ * segments are hashed once (the hashes cached per immutable holder, the text dropped:
+ * key-sink.ts `hashedPartAt`; a snapshot's part starts with its state value, a timer's
+ * with its node and kind), and correlation ids are renamed by rank exactly as `fillSlots`
+ * does. Equal keys ⇔ equal fingerprints (up to hash collisions) is tested over whole
+ * explorations (test/model/explore/state-key.test.ts).
  */
 export function worldFingerprint(world: World, cursorModulus: number): Fingerprint {
   const n = encodedParts(world, cursorModulus, scratch);
@@ -130,35 +131,39 @@ export function worldFingerprint(world: World, cursorModulus: number): Fingerpri
     if (snapshot === null || snapshot === undefined) {
       hasher.word(-1);
       hasher.text(json(disk));
-    } else {
-      hashValue(snapshot.value);
-      hasher.word(disk?.flushedOffset ?? -1);
-    }
+    } else hasher.word(disk?.flushedOffset ?? -1);
   }
-  hashValue(world.controller.value);
-  hashValue(world.producer.value);
   for (let i = 0; i < n; i++) hashHashedPart(hasher, ranks, scratch[i] as HashedPart);
-  for (const t of world.timers) {
-    hasher.text(t.node);
-    const kind = timerKind(t.id);
-    hasher.word(kind.hi);
-    hasher.word(kind.lo);
-  }
   const ghost = ghostPrint(world.ghost);
   hasher.word(ghost.hi);
   hasher.word(ghost.lo);
-  for (const k of BUDGET_KEYS) hasher.word(world.used[k]);
+  hashBudget(world.used);
   return hasher.finish();
 }
 
-/** A machine's state value: a state name as itself, a nested value through its (cached) JSON. */
-function hashValue(value: unknown): void {
-  if (typeof value === 'string') {
-    hasher.word(0x5157);
-    hasher.text(value);
-  } else hasher.text(json(value));
+/** What a snapshot's context part starts with: its state value (a state name as itself, a nested value as its JSON). */
+function valuePrefix(value: unknown): Fingerprint {
+  return typeof value === 'string' ? combine(STATE_NAME, fingerprint(value)) : fingerprint(json(value));
 }
 
+const STATE_NAME: Fingerprint = { hi: 0x5157, lo: 0 };
+
+/** What a timer event's part starts with: its node and its kind (the timer's id without its correlation id). */
+function timerPrefix(id: string, node: string): Fingerprint {
+  return combine(fingerprint(node), fingerprint(id.replace(/\/\d+$/, '')));
+}
+
+/** The faults spent, field by field (in `BUDGET_KEYS` order; a loop over the names would be a slow keyed load). */
+function hashBudget(u: Budget): void {
+  hasher.word(u.crashes);
+  hasher.word(u.powerLosses);
+  hasher.word(u.drops);
+  hasher.word(u.duplicates);
+  hasher.word(u.reorders);
+  hasher.word(u.expirations);
+  hasher.word(u.timeouts);
+  hasher.word(u.lags);
+}
 
 /** Reused by every fingerprint (they run one at a time): the parts of the world being hashed. */
 const scratch: HashedPart[] = [];
@@ -174,10 +179,10 @@ function encodedParts(world: World, cursorModulus: number, out: HashedPart[]): n
   for (let b = 0; b < world.replicas.length; b++) {
     const snapshot = world.replicas[b];
     const owner = nodeOf(b);
-    if (snapshot !== null && snapshot !== undefined) out[n++] = hashedPartAt(snapshot.context as object, owner, world.clocks[b] as number, owner, replica, false);
+    if (snapshot !== null && snapshot !== undefined) out[n++] = hashedPartAt(snapshot.context as object, owner, world.clocks[b] as number, owner, replica, false, snapshot.value, valuePrefix);
   }
-  out[n++] = hashedPartAt(world.controller.context as object, CONTROLLER_NODE, world.controllerClock, CONTROLLER_NODE, optionsFor(SKIP_CONTROLLER, cursorModulus), false);
-  out[n++] = hashedPartAt(world.producer.context as object, PRODUCER_NODE, world.producerClock, PRODUCER_NODE, replica, false);
+  out[n++] = hashedPartAt(world.controller.context as object, CONTROLLER_NODE, world.controllerClock, CONTROLLER_NODE, optionsFor(SKIP_CONTROLLER, cursorModulus), false, world.controller.value, valuePrefix);
+  out[n++] = hashedPartAt(world.producer.context as object, PRODUCER_NODE, world.producerClock, PRODUCER_NODE, replica, false, world.producer.value, valuePrefix);
   let link: Envelope['link'] | undefined;
   for (const e of world.network) {
     if (e.link !== link) {
@@ -186,7 +191,7 @@ function encodedParts(world: World, cursorModulus: number, out: HashedPart[]): n
     }
     out[n++] = hashedPartAt(e.message, e.to, 0, messageIssuer(e.from, e.to, e.message.type), replica, true);
   }
-  for (const t of world.timers) out[n++] = hashedPartAt(t.event, t.node, 0, t.node, replica, false);
+  for (const t of world.timers) out[n++] = hashedPartAt(t.event, t.node, 0, t.node, replica, false, t.id, timerPrefix);
   return n;
 }
 
@@ -221,18 +226,6 @@ function linkMarker(link: string): HashedPart {
     markers.set(link, marker);
   }
   return marker;
-}
-
-const kinds = new Map<string, Fingerprint>();
-
-/** The fingerprint of a timer id's kind (the id without its trailing correlation id, as `items` writes it). */
-function timerKind(id: string): Fingerprint {
-  let kind = kinds.get(id);
-  if (kind === undefined) {
-    kind = fingerprint(id.replace(/\/\d+$/, ''));
-    kinds.set(id, kind);
-  }
-  return kind;
 }
 
 const ghostPrints = new WeakMap<object, Fingerprint>();

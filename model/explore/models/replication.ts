@@ -180,9 +180,16 @@ export function replicationModel(
   const judged = invariantsNamed(invariants);
   const limits: Limits = { records: bounds.records, budget: bounds.budget };
   const quiet: QuietRule | undefined = typeof reduction === 'function' ? reduction : reduction === 'quiet-pushes' ? isQuietPush : undefined;
+  const sends = new Map<string, { readonly type: string }>();
   const host: Host = {
     jump: clockJump(config as unknown as Record<string, unknown>),
-    sendEvent: (value, nowMs) => ({ type: 'Send', nowMs, process: 0, topic: TOPIC, partition: PARTITION, value }),
+    sendEvent: (value) => {
+      const known = sends.get(value);
+      if (known !== undefined) return known;
+      const event = { type: 'Send', process: 0, topic: TOPIC, partition: PARTITION, value };
+      sends.set(value, event);
+      return event;
+    },
     restart: (draft, b) => {
       const restarts = (draft.restarts[b] as number) + 1;
       draft.set('restarts', b, restarts);
