@@ -32,7 +32,19 @@ export function invariantsNamed(names: readonly string[]): Invariant[] {
   });
 }
 
-function entries(log: AbstractLog): LogEntry[] {
+/** A log's entries, as the invariants read them: computed once per immutable abstract log (logs are shared by many worlds). */
+function entries(log: AbstractLog): readonly LogEntry[] {
+  let out = entryCache.get(log);
+  if (out === undefined) {
+    out = entriesOf(log);
+    entryCache.set(log, out);
+  }
+  return out;
+}
+
+const entryCache = new WeakMap<AbstractLog, readonly LogEntry[]>();
+
+function entriesOf(log: AbstractLog): LogEntry[] {
   const out: LogEntry[] = [];
   for (const batch of log.batches)
     batch.records.forEach((r, i) =>
@@ -182,7 +194,7 @@ function fold(world: Foldable): Ghost {
 
 function foldCommitted(world: Foldable, ghost: Ghost, b: number, highWatermark: number): Ghost {
   let committed = ghost.committed;
-  let log: LogEntry[] | undefined;
+  let log: readonly LogEntry[] | undefined;
   for (let offset = 0; offset < highWatermark; offset++) {
     if (committed[offset] !== undefined) continue;
     log ??= entries(world.disks[b] as AbstractLog);

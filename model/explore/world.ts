@@ -249,17 +249,40 @@ export class Draft {
           break;
         case 'setTimer':
           if (node === CONTROLLER_NODE) break; // session checks are the `expire` action
-          this.timers = this.timers.filter((t) => !(t.node === node && t.id === effect.id));
-          this.timers.push({ node, id: effect.id, event: effect.event });
+          this.setTimer(node, effect.id, effect.event);
           break;
         case 'cancelTimer':
-          this.timers = this.timers.filter((t) => !(t.node === node && t.id === effect.id));
+          this.cancelTimer(node, effect.id);
           break;
         case 'client':
           this.onClient(effect.event);
           break;
       }
     }
+  }
+
+  /**
+   * (Re)arms timer `id` at `node`, in place: `timers` is this draft's own copy, and
+   * `freeze` sorts it. Re-arming with the same event keeps the timer object, so an
+   * unchanged timer list stays the base world's.
+   */
+  private setTimer(node: string, id: string, event: PendingTimer['event']): void {
+    const at = this.timerIndex(node, id);
+    if (at < 0) this.timers.push({ node, id, event });
+    else if ((this.timers[at] as PendingTimer).event !== event) this.timers[at] = { node, id, event };
+  }
+
+  private cancelTimer(node: string, id: string): void {
+    const at = this.timerIndex(node, id);
+    if (at >= 0) this.timers.splice(at, 1);
+  }
+
+  private timerIndex(node: string, id: string): number {
+    for (let i = 0; i < this.timers.length; i++) {
+      const t = this.timers[i] as PendingTimer;
+      if (t.node === node && t.id === id) return i;
+    }
+    return -1;
   }
 
   send(from: string, to: string, message: ProtocolMessage): void {

@@ -162,6 +162,8 @@ function addDerivedEvents(before: World, after: Draft): void {
   if (producer.partitions.some((x) => x.batches.some((b) => b.attempts > 1))) after.events.push('producer-retried');
 }
 
+const NOTHING_DELIVERED: readonly Envelope[] = Object.freeze([]);
+
 export interface ReplicationModel extends ExploreModel<World, Action> {
   readonly config: ClusterConfig;
   readonly bounds: ReplicationBounds;
@@ -198,11 +200,10 @@ export function replicationModel(
       draft.send(brokerNode(b), CONTROLLER_NODE, registration(b, restarts + 1));
     },
   };
-  /** The action's effects, then the reduction's eager steps (the pushes they delivered). */
-  const advance = (world: World, action: Action): { draft: Draft; delivered: readonly Envelope[] } => {
-    const draft = new Draft(world, MACHINES);
+  /** The action's effects, then the reduction's eager steps (returns the pushes they delivered). */
+  const advance = (draft: Draft, action: Action): readonly Envelope[] => {
     applyAction(draft, action, host);
-    return { draft, delivered: quiet === undefined ? [] : deliverQuietPushes(draft, limits, quiet) };
+    return quiet === undefined ? NOTHING_DELIVERED : deliverQuietPushes(draft, limits, quiet);
   };
   return {
     config,
@@ -211,7 +212,8 @@ export function replicationModel(
     initial: initialWorld(config, bounds.replicas),
     actions: (world) => enabledActions(world, limits),
     next(world, action) {
-      const { draft } = advance(world, action);
+      const draft = new Draft(world, MACHINES);
+      advance(draft, action);
       const p = partitionOf(draft);
       if (p.leaderEpoch > bounds.leaderEpochs || p.partitionEpoch > bounds.partitionEpochs) return null;
       draft.ghost = foldOwnView(draft);
@@ -226,7 +228,7 @@ export function replicationModel(
     reached: (world): Violation[] => world.events.map((name) => ({ invariant: name, witness: `reached at depth ${world.depth}` })),
     describe(action, world) {
       const text = describeAction(action, world);
-      const { delivered } = quiet === undefined ? { delivered: [] } : advance(world, action);
+      const delivered = quiet === undefined ? NOTHING_DELIVERED : advance(new Draft(world, MACHINES), action);
       return delivered.length === 0 ? text : `${text}; then quietly ${delivered.map((e) => describeMessage(e)).join('; ')}`;
     },
     normalForm(world) {
