@@ -79,8 +79,13 @@ describe('a paused depth-first search resumes to the same states', () => {
     expect(full).toMatchObject({ distinctStates: 30_000, exhaustive: false });
     const checkpoint = full.checkpoint as DepthFirstCheckpoint;
     expect(checkpoint).toMatchObject({ capacity: 30_000 });
-    const rest = await exploreDepthFirstParallel(recipe, 2, { maxStates: 1 << 17, resume: checkpoint });
+    const progress: { states: number; counted: number }[] = [];
+    const onProgress = (p: { distinctStates: number; seconds: number; statesPerSecond: number }): void => void progress.push({ states: p.distinctStates, counted: Math.round(p.statesPerSecond * Math.max(p.seconds, 1e-9)) });
+    const rest = await exploreDepthFirstParallel(recipe, 2, { maxStates: 1 << 17, resume: checkpoint, progressEvery: 10_000, onProgress, now: () => performance.now() });
     expect(rest).toMatchObject({ distinctStates: 81_371, transitions: 431_853, exhaustive: true });
+    // The progress rate counts the states this run found, not the ones it resumed with.
+    expect(progress.length).toBeGreaterThan(0);
+    for (const p of progress) expect(p.counted).toBe(p.states - checkpoint.distinctStates);
   }, 60_000);
 
   it('twin: resuming with the paths dropped misses states (the paths are what is left to do)', async () => {
