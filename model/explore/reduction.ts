@@ -41,12 +41,12 @@ import { type Budget, CONTROLLER_NODE, type Draft, type Envelope, type Snapshot,
 export type Reduction = 'none' | 'quiet-pushes';
 export const REDUCTIONS: readonly Reduction[] = ['none', 'quiet-pushes'];
 
-/** Faults that could remove, repeat or overtake a queued push (a crash absorbs it: see above). */
-const REMOVING: readonly (keyof Budget)[] = ['drops', 'duplicates', 'reorders'];
-
-/** Whether the quiet-push reduction is on: the faults that could act on a push (drop, duplicate, reorder) are spent. */
+/**
+ * Whether the quiet-push reduction is on: the faults that could remove, repeat or overtake
+ * a queued push (drop, duplicate, reorder; a crash absorbs it: see above) are spent.
+ */
 export function reductionApplies(used: Budget, budget: Budget): boolean {
-  return REMOVING.every((fault) => used[fault] >= budget[fault]);
+  return used.drops >= budget.drops && used.duplicates >= budget.duplicates && used.reorders >= budget.reorders;
 }
 
 /** Whether `e`, the head of its link, is a quiet push in a world whose replicas are `replicas`. */
@@ -88,10 +88,12 @@ export function isHead(network: readonly Envelope[], i: number): boolean {
  * (for traces). Each must leave its replica's role and effects unchanged (asserted: the
  * argument above depends on it).
  */
-export function deliverQuietPushes(draft: Draft, limits: Limits, quiet: QuietRule = isQuietPush): Envelope[] {
-  if (quiet.ignoresFaultBudgets !== true && !reductionApplies(draft.used, limits.budget)) return [];
+export function deliverQuietPushes(draft: Draft, limits: Limits, quiet: QuietRule = isQuietPush): readonly Envelope[] {
+  if (quiet.ignoresFaultBudgets !== true && !reductionApplies(draft.used, limits.budget)) return NONE;
+  let i = quietHead(draft, quiet);
+  if (i < 0) return NONE;
   const delivered: Envelope[] = [];
-  for (let i = quietHead(draft, quiet); i >= 0; i = quietHead(draft, quiet)) {
+  for (; i >= 0; i = quietHead(draft, quiet)) {
     const e = draft.network[i] as Envelope;
     const b = brokerOf(e.to);
     const before = draft.replicas[b];
@@ -104,6 +106,9 @@ export function deliverQuietPushes(draft: Draft, limits: Limits, quiet: QuietRul
   }
   return delivered;
 }
+
+/** What a step that delivered no quiet push returns (shared: most steps deliver none). */
+const NONE: readonly Envelope[] = Object.freeze([]);
 
 function sameValue(a: Snapshot | null | undefined, b: Snapshot | null | undefined): boolean {
   return a?.value === b?.value || JSON.stringify(a?.value) === JSON.stringify(b?.value);
