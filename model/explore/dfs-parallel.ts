@@ -55,7 +55,13 @@ export interface DepthFirstOptions extends ExploreOptions {
   readonly resume?: DepthFirstCheckpoint;
 }
 
-export type DepthFirstResult = ExploreResult<unknown, unknown> & { readonly checkpoint?: DepthFirstCheckpoint };
+/** How the threads shared work: the paths handed from a busy thread to a hungry one, and the replay steps spent rebuilding them. */
+export interface WorkSharing {
+  readonly paths: number;
+  readonly replaySteps: number;
+}
+
+export type DepthFirstResult = ExploreResult<unknown, unknown> & { readonly checkpoint?: DepthFirstCheckpoint; readonly sharing?: WorkSharing };
 
 export async function exploreDepthFirstParallel(recipe: ModelRecipe, workers: number, options: DepthFirstOptions = {}): Promise<DepthFirstResult> {
   assert(workers >= 1 && workers <= 64, 'between 1 and 64 workers');
@@ -91,15 +97,18 @@ export async function exploreDepthFirstParallel(recipe: ModelRecipe, workers: nu
   const done = await runThreads<DepthFirstWorkerDone>(inputs, options, now, started, resume?.distinctStates ?? 0).finally(() => options.signal?.removeEventListener('abort', pause));
   let transitions = before.transitions;
   let found: DepthFirstWorkerDone['violation'];
+  const sharing = { paths: 0, replaySteps: 0 };
   for (const d of done) {
     transitions += d.transitions;
+    sharing.paths += d.received;
+    sharing.replaySteps += d.replayedSteps;
     admission.deepest = Math.max(admission.deepest, d.deepest);
     found ??= d.violation;
     for (const [name, r] of d.reached) admission.note(name, r.witness, r.depth);
   }
   const distinctStates = Math.min(control[DFS_STATES] as number, capacity);
   const seconds = before.seconds + (now() - started) / 1000;
-  const result = { distinctStates, transitions, depth: admission.deepest, seconds, exhaustive: control[DFS_STOP] === 0, reached: admission.reached, visitedBytes: (buffers.table.byteLength * distinctStates) / capacity };
+  const result = { distinctStates, transitions, depth: admission.deepest, seconds, exhaustive: control[DFS_STOP] === 0, reached: admission.reached, visitedBytes: (buffers.table.byteLength * distinctStates) / capacity, ...(workers > 1 ? { sharing } : {}) };
   if (control[DFS_STOP] === PAUSED || control[DFS_STOP] === FULL) {
     const paths = done.flatMap((d) => d.left ?? []);
     const fingerprints = table.entries();

@@ -116,6 +116,19 @@ export function pausedLine(result: ExploreResult<unknown, unknown>, o: CampaignA
   return `stopped at ${result.distinctStates} states (paused, or the --max-states budget spent): checkpoint written to ${o.checkpoint}; go on with: explore --resume ${o.checkpoint} --checkpoint ${o.checkpoint} [--max-states N]`;
 }
 
+/** What a depth-first run adds to the `--json` answer: the checkpoint it wrote, and how its threads shared work. */
+export function campaignFields(result: ExploreResult<unknown, unknown>, o: CampaignArgs): Record<string, unknown> {
+  const sharing = (result as DepthFirstResult).sharing;
+  return { ...(pausedLine(result, o) === undefined ? {} : { checkpoint: o.checkpoint }), ...(sharing === undefined ? {} : { sharing }) };
+}
+
+/** How a depth-first search's threads shared work (none for one thread or a breadth-first search). */
+export function sharingLine(result: ExploreResult<unknown, unknown>): string | undefined {
+  const sharing = (result as DepthFirstResult).sharing;
+  if (sharing === undefined) return undefined;
+  return `work sharing: ${sharing.paths} paths handed between threads, ${sharing.replaySteps} replay steps to rebuild them`;
+}
+
 /** The heading of a counterexample: a breadth-first one is a shortest one. */
 export function traceHeading(search: Search, steps: number): string {
   return search === 'bfs' ? `shortest trace (${steps} steps):` : `trace (${steps} steps; depth-first, so not necessarily a shortest one):`;

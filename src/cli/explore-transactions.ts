@@ -15,7 +15,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { InputError } from '../core/assert.ts';
 import type { ExploreResult } from '../../model/explore/bfs.ts';
 import { replaySteps } from '../../model/explore/replay.ts';
-import { CAMPAIGN_USAGE, type CampaignArgs, type Search, checkCampaign, parseCampaignFlag, parseSearch, parseVariant, pausedLine, runSearch, searchOptions, traceHeading } from './explore-common.ts';
+import { CAMPAIGN_USAGE, type CampaignArgs, type Search, campaignFields, checkCampaign, parseCampaignFlag, parseSearch, parseVariant, pausedLine, sharingLine, runSearch, searchOptions, traceHeading } from './explore-common.ts';
 import type { DepthFirstCheckpoint } from '../../model/explore/dfs-parallel.ts';
 import { collisionProbability } from '../../model/explore/fingerprint.ts';
 import { DEFAULT_TRANSACTIONS_BOUNDS, TRANSACTIONS_VARIANTS, type TransactionsBounds, type TransactionsProtocol, transactionsModel } from '../../model/explore/models/transactions.ts';
@@ -145,8 +145,10 @@ async function runExplore(o: TransactionsArgs, io: Io, checkpoint?: DepthFirstCh
     writeFileSync(o.trace, JSON.stringify(file, null, 1));
   }
   const paused = pausedLine(result, o);
-  if (o.json) io.out(JSON.stringify({ ...transactionsJson(o, result), ...(paused === undefined ? {} : { checkpoint: o.checkpoint }) }));
+  if (o.json) io.out(JSON.stringify({ ...transactionsJson(o, result), ...campaignFields(result, o) }));
   else printHuman(io, result, o.search);
+  const sharing = sharingLine(result);
+  if (!o.json && sharing !== undefined) io.out(sharing);
   if (!o.json && paused !== undefined) io.out(paused);
   return v === undefined ? 0 : 1;
 }

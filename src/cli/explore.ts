@@ -17,7 +17,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { InputError } from '../core/assert.ts';
 import type { Variant } from '../protocol/config.ts';
 import type { ExploreResult } from '../../model/explore/bfs.ts';
-import { CAMPAIGN_USAGE, type CampaignArgs, type Search, checkCampaign, parseCampaignFlag, parseSearch, parseVariant, pausedLine, resumed, runSearch, searchOptions, traceHeading } from './explore-common.ts';
+import { CAMPAIGN_USAGE, type CampaignArgs, type Search, campaignFields, checkCampaign, parseCampaignFlag, parseSearch, parseVariant, pausedLine, sharingLine, resumed, runSearch, searchOptions, traceHeading } from './explore-common.ts';
 import type { DepthFirstCheckpoint } from '../../model/explore/dfs-parallel.ts';
 import type { Action } from '../../model/explore/actions.ts';
 import { DEFAULT_REPLICATION_BOUNDS, REPLICATION_VARIANTS, type ReplicationBounds, replicationModel } from '../../model/explore/models/replication.ts';
@@ -169,8 +169,10 @@ async function runExplore(o: ExploreArgs, io: Io, checkpoint?: DepthFirstCheckpo
   if (io.isTty) io.status('');
   if (o.trace !== undefined && result.violation !== undefined) writeFileSync(o.trace, JSON.stringify(traceFile(o, result), null, 1));
   const paused = pausedLine(result, o);
-  if (o.json) io.out(JSON.stringify({ ...jsonSummary(o, result), ...(paused === undefined ? {} : { checkpoint: o.checkpoint }) }));
+  if (o.json) io.out(JSON.stringify({ ...jsonSummary(o, result), ...campaignFields(result, o) }));
   else printHuman(io, result, o.search);
+  const sharing = sharingLine(result);
+  if (!o.json && sharing !== undefined) io.out(sharing);
   if (!o.json && paused !== undefined) io.out(paused);
   return result.violation === undefined ? 0 : 1;
 }

@@ -97,6 +97,8 @@ describe('kafka-oracle explore', () => {
     expect(resumed.status).toBe(0);
     expect(resumed.stdout[0]).toMatch(/expirations 1, timeouts 1, lags 0 \| dfs/);
     expect(resumed.stdout.join('\n')).toMatch(/exhaustive: 375548 distinct states, 2146669 transitions/);
+    expect(resumed.stdout).toContainEqual(expect.stringMatching(/^work sharing: [1-9]\d* paths handed between threads, \d+ replay steps to rebuild them$/));
+    expect(first.sharing).toBeUndefined();
     writeFileSync(join(dir, 'truncated.checkpoint'), readFileSync(file).subarray(0, -3));
     const broken = await run('--resume', join(dir, 'truncated.checkpoint'));
     expect(broken.status).toBe(2);

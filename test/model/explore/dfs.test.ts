@@ -30,6 +30,9 @@ describe('depth-first exploration reaches the states breadth-first exploration r
       expect([...r.reached.keys()].sort()).toEqual([...bfs.reached.keys()].sort());
     }
     expect(dfs.depth).toBeGreaterThanOrEqual(bfs.depth);
+    // The second thread starts with nothing: it works only on paths the first hands it.
+    expect(two.sharing?.paths).toBeGreaterThan(0);
+    expect(dfs).not.toHaveProperty('sharing');
   }, 120_000);
 
   it('with the quiet-push reduction: 30,076 states, 144,925 transitions either way', async () => {
