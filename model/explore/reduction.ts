@@ -89,9 +89,9 @@ export function isHead(network: readonly Envelope[], i: number): boolean {
  * argument above depends on it).
  */
 export function deliverQuietPushes(draft: Draft, limits: Limits, quiet: QuietRule = isQuietPush): readonly Envelope[] {
-  if (quiet.ignoresFaultBudgets !== true && !reductionApplies(draft.used, limits.budget)) return NONE;
+  if (quiet.ignoresFaultBudgets !== true && !reductionApplies(draft.used, limits.budget)) return NO_PUSHES;
   let i = quietHead(draft, quiet);
-  if (i < 0) return NONE;
+  if (i < 0) return NO_PUSHES;
   const delivered: Envelope[] = [];
   for (; i >= 0; i = quietHead(draft, quiet)) {
     const e = draft.network[i] as Envelope;
@@ -108,7 +108,7 @@ export function deliverQuietPushes(draft: Draft, limits: Limits, quiet: QuietRul
 }
 
 /** What a step that delivered no quiet push returns (shared: most steps deliver none). */
-const NONE: readonly Envelope[] = Object.freeze([]);
+export const NO_PUSHES: readonly Envelope[] = Object.freeze([]);
 
 function sameValue(a: Snapshot | null | undefined, b: Snapshot | null | undefined): boolean {
   return a?.value === b?.value || JSON.stringify(a?.value) === JSON.stringify(b?.value);

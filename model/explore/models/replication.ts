@@ -24,7 +24,7 @@ import { type AbstractLog, EMPTY_LOG, recover } from '../abstract-log.ts';
 import { type Action, type Host, type Limits, applyAction, clockJump, describeAction, describeMessage, enabledActions, registration } from '../actions.ts';
 import type { ExploreModel, Violation } from '../bfs.ts';
 import { REPLICATION_INVARIANTS, firstViolation, foldOwnView, invariantsNamed } from '../judge.ts';
-import { type QuietRule, type Reduction, deliverQuietPushes, isQuietPush } from '../reduction.ts';
+import { NO_PUSHES, type QuietRule, type Reduction, deliverQuietPushes, isQuietPush } from '../reduction.ts';
 import { worldFingerprint, worldKey } from '../state-key.ts';
 import { type Budget, CONTROLLER_NODE, Draft, type Envelope, type Machines, NO_FAULTS, PRODUCER_NODE, type Snapshot, type World } from '../world.ts';
 
@@ -162,8 +162,6 @@ function addDerivedEvents(before: World, after: Draft): void {
   if (producer.partitions.some((x) => x.batches.some((b) => b.attempts > 1))) after.events.push('producer-retried');
 }
 
-const NOTHING_DELIVERED: readonly Envelope[] = Object.freeze([]);
-
 export interface ReplicationModel extends ExploreModel<World, Action> {
   readonly config: ClusterConfig;
   readonly bounds: ReplicationBounds;
@@ -203,7 +201,7 @@ export function replicationModel(
   /** The action's effects, then the reduction's eager steps (returns the pushes they delivered). */
   const advance = (draft: Draft, action: Action): readonly Envelope[] => {
     applyAction(draft, action, host);
-    return quiet === undefined ? NOTHING_DELIVERED : deliverQuietPushes(draft, limits, quiet);
+    return quiet === undefined ? NO_PUSHES : deliverQuietPushes(draft, limits, quiet);
   };
   return {
     config,
@@ -228,7 +226,7 @@ export function replicationModel(
     reached: (world): Violation[] => world.events.map((name) => ({ invariant: name, witness: `reached at depth ${world.depth}` })),
     describe(action, world) {
       const text = describeAction(action, world);
-      const delivered = quiet === undefined ? NOTHING_DELIVERED : advance(new Draft(world, MACHINES), action);
+      const delivered = quiet === undefined ? NO_PUSHES : advance(new Draft(world, MACHINES), action);
       return delivered.length === 0 ? text : `${text}; then quietly ${delivered.map((e) => describeMessage(e)).join('; ')}`;
     },
     normalForm(world) {
