@@ -15,6 +15,7 @@
 import { assert } from '../../src/core/assert.ts';
 import { Admission } from './admission.ts';
 import { type Fingerprint, FingerprintSet, fingerprint } from './fingerprint.ts';
+import { type Links, TreeWalk } from './tree-walk.ts';
 
 export interface Violation {
   readonly invariant: string;
@@ -56,7 +57,16 @@ export interface ExploreOptions {
   readonly continueAfterViolation?: boolean;
   /** States the visited set is sized for at the start (it grows past it; sizing it up front avoids rehashing a large table). */
   readonly capacityHint?: number;
+  /**
+   * Breadth-first only: `memory` (the default) holds each level's worlds as they are found;
+   * `replay` keeps none and rebuilds each level's worlds from the tree of parent links
+   * (tree-walk.ts), trading replay steps for about 2.5 KB per queued world.
+   */
+  readonly frontier?: Frontier;
 }
+
+export type Frontier = 'memory' | 'replay';
+export const FRONTIERS: readonly Frontier[] = ['memory', 'replay'];
 
 export interface TraceStep<A> {
   readonly action: A;
@@ -75,9 +85,11 @@ export interface ExploreResult<S, A> {
   /** `sometimes` properties reached, with the first witness and its depth. */
   readonly reached: ReadonlyMap<string, { witness: string; depth: number }>;
   readonly visitedBytes: number;
+  /** With `frontier: 'replay'`: the tree edges replayed to rebuild the levels' worlds. */
+  readonly replaySteps?: number;
 }
 
-class Growable {
+class Growable implements Links {
   parents = new Int32Array(1 << 16);
   actions = new Uint16Array(1 << 16);
 
@@ -100,6 +112,77 @@ class Growable {
   }
 }
 
+/** Where a level's worlds come from: held in memory as they are found, or rebuilt from the tree (tree-walk.ts). */
+interface Level<S, A> {
+  /** The world numbered `id`, of the level at `depth` being expanded; its enabled actions are `enabled(depth)` until the next call. */
+  at(id: number, depth: number): S;
+  enabled(depth: number): readonly A[];
+  /** Keeps the successor numbered `id` for the next level (the first is numbered as the level begins). */
+  keep(id: number, state: S): void;
+  /** The next level begins. */
+  advance(): void;
+  /** Tree edges replayed to rebuild worlds. */
+  readonly steps: number;
+}
+
+class HeldLevel<S, A> implements Level<S, A> {
+  private current: S[];
+  private next: S[] = [];
+  private first = 0;
+  private nextFirst = 1;
+  private list: readonly A[] = [];
+  readonly steps = 0;
+
+  constructor(private readonly model: ExploreModel<S, A>) {
+    this.current = [model.initial];
+  }
+
+  at(id: number): S {
+    const state = this.current[id - this.first] as S;
+    this.list = this.model.actions(state);
+    return state;
+  }
+
+  enabled(): readonly A[] {
+    return this.list;
+  }
+
+  keep(id: number, state: S): void {
+    this.next[id - this.nextFirst] = state;
+  }
+
+  advance(): void {
+    this.first = this.nextFirst;
+    this.nextFirst += this.next.length;
+    this.current = this.next;
+    this.next = [];
+  }
+}
+
+class ReplayedLevel<S, A> implements Level<S, A> {
+  private readonly walk: TreeWalk<S, A>;
+
+  constructor(model: ExploreModel<S, A>, links: Links) {
+    this.walk = new TreeWalk(model, links);
+  }
+
+  at(id: number, depth: number): S {
+    return this.walk.at(id, depth);
+  }
+
+  enabled(depth: number): readonly A[] {
+    return this.walk.enabled(depth);
+  }
+
+  keep(): void {}
+
+  advance(): void {}
+
+  get steps(): number {
+    return this.walk.steps;
+  }
+}
+
 export function explore<S, A>(model: ExploreModel<S, A>, options: ExploreOptions = {}): ExploreResult<S, A> {
   const now = options.now ?? (() => 0);
   const started = now();
@@ -112,18 +195,21 @@ export function explore<S, A>(model: ExploreModel<S, A>, options: ExploreOptions
   let found: { id: number; violation: Violation } | undefined;
 
   const admission = new Admission(model);
+  const level: Level<S, A> = options.frontier === 'replay' ? new ReplayedLevel(model, links) : new HeldLevel(model);
 
   const print = model.fingerprint === undefined ? (s: S) => fingerprint(model.key(s)) : (s: S) => (model.fingerprint as (s: S) => Fingerprint)(s);
   visited.add(print(model.initial));
   links.set(0, -1, 0);
   const initialViolation = admission.admit(model.initial, 0);
   if (initialViolation !== undefined) found = { id: 0, violation: initialViolation };
-  let frontier: { id: number; state: S }[] = [{ id: 0, state: model.initial }];
+  // A level is the ids [first, end): ids are given in the order states are found.
+  let first = 0;
+  let end = 1;
   let exhaustive = true;
-  outer: while (frontier.length > 0 && (found === undefined || options.continueAfterViolation)) {
-    const next: { id: number; state: S }[] = [];
-    for (const { id, state } of frontier) {
-      const actions = model.actions(state);
+  outer: while (first < end && (found === undefined || options.continueAfterViolation)) {
+    for (let id = first; id < end; id++) {
+      const state = level.at(id, depth);
+      const actions = level.enabled(depth);
       for (let a = 0; a < actions.length; a++) {
         const successor = model.next(state, actions[a] as A);
         transitions++;
@@ -135,11 +221,11 @@ export function explore<S, A>(model: ExploreModel<S, A>, options: ExploreOptions
           found = { id: sid, violation };
           if (!options.continueAfterViolation) break outer;
         }
-        next.push({ id: sid, state: successor });
+        level.keep(sid, successor);
         if (visited.size >= nextReport) {
           nextReport += every;
           const seconds = (now() - started) / 1000;
-          options.onProgress?.({ distinctStates: visited.size, depth: depth + 1, queue: next.length + frontier.length, seconds, statesPerSecond: visited.size / Math.max(seconds, 1e-9) });
+          options.onProgress?.({ distinctStates: visited.size, depth: depth + 1, queue: visited.size - id - 1, seconds, statesPerSecond: visited.size / Math.max(seconds, 1e-9) });
         }
         if (options.maxStates !== undefined && visited.size >= options.maxStates) {
           exhaustive = false;
@@ -147,12 +233,15 @@ export function explore<S, A>(model: ExploreModel<S, A>, options: ExploreOptions
         }
       }
     }
-    if (next.length > 0) depth++;
-    frontier = next;
+    first = end;
+    end = visited.size;
+    level.advance();
+    if (first < end) depth++;
   }
   if (found !== undefined && !options.continueAfterViolation) exhaustive = false;
   const seconds = (now() - started) / 1000;
-  const result = { distinctStates: visited.size, transitions, depth: admission.deepest, seconds, exhaustive, reached: admission.reached, visitedBytes: visited.bytes() + links.bytes() };
+  const replay = options.frontier === 'replay' ? { replaySteps: level.steps } : {};
+  const result = { distinctStates: visited.size, transitions, depth: admission.deepest, seconds, exhaustive, reached: admission.reached, visitedBytes: visited.bytes() + links.bytes(), ...replay };
   if (found === undefined) return result;
   const { steps, state } = rebuild(model, links, found.id);
   return { ...result, violation: { ...found.violation, steps, state } };

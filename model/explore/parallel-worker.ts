@@ -20,6 +20,8 @@ export interface WorkerInput {
   readonly index: number;
   readonly workers: number;
   readonly progressEvery: number;
+  /** The thread's module, when not this one (worker.mjs). */
+  readonly entry?: string;
 }
 
 /** What a thread reports when it stops. */
@@ -29,7 +31,7 @@ export interface WorkerDone {
   readonly deepest: number;
   readonly reached: [string, { witness: string; depth: number }][];
   readonly violation?: { readonly invariant: string; readonly witness: string };
-  /** States this thread rebuilt by replay when rebalancing. */
+  /** States this thread rebuilt by replay when rebalancing (tree edges replayed, with a replayed frontier). */
   readonly replayed: number;
 }
 

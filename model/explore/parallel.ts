@@ -6,7 +6,9 @@
  * states of each depth, hence `distinctStates` and `depth` of an exhaustive run, and
  * the length of the shortest counterexample. What may differ between runs: which of
  * several equally short traces is reported, and how far past a violation or the state
- * budget the other threads got before they saw the stop flag.
+ * budget the other threads got before they saw the stop flag. With `frontier: 'replay'`
+ * the threads hold no worlds and rebuild each level's from the shared parent links
+ * (parallel-replay-worker.ts).
  */
 import { assert } from '../../src/core/assert.ts';
 import { type ExploreOptions, type ExploreResult, replayPath } from './bfs.ts';
@@ -39,13 +41,16 @@ export async function exploreParallel(recipe: ModelRecipe, workers: number, opti
     const seconds = (now() - started) / 1000;
     return { distinctStates: 1, transitions: 0, depth: 0, seconds, exhaustive: false, reached, visitedBytes: 0, violation: { ...initial, steps: [], state: model.initial } };
   }
-  const inputs = Array.from({ length: workers }, (_, index): WorkerInput => ({ recipe, buffers, index, workers, progressEvery: options.progressEvery ?? 50_000 }));
+  const entry = options.frontier === 'replay' ? { entry: './parallel-replay-worker.ts' } : {};
+  const inputs = Array.from({ length: workers }, (_, index): WorkerInput => ({ recipe, buffers, index, workers, progressEvery: options.progressEvery ?? 50_000, ...entry }));
   const done = await runThreads<WorkerDone>(inputs, options, now, started);
   let transitions = 0;
   let deepest = 0;
   let found: { invariant: string; witness: string } | undefined;
+  let replaySteps = 0;
   for (const d of done) {
     transitions += d.transitions;
+    replaySteps += d.replayed;
     deepest = Math.max(deepest, d.deepest);
     found ??= d.violation;
     for (const [name, r] of d.reached) admission.note(name, r.witness, r.depth);
@@ -54,7 +59,8 @@ export async function exploreParallel(recipe: ModelRecipe, workers: number, opti
   const distinctStates = Math.min(shared.control[NEXT_ID] as number, capacity);
   const visitedBytes = buffers.table.byteLength * (distinctStates / capacity) + 6 * distinctStates;
   const seconds = (now() - started) / 1000;
-  const result = { distinctStates, transitions, depth: deepest, seconds, exhaustive: stop === 0, reached, visitedBytes };
+  const replay = options.frontier === 'replay' ? { replaySteps } : {};
+  const result = { distinctStates, transitions, depth: deepest, seconds, exhaustive: stop === 0, reached, visitedBytes, ...replay };
   if (stop !== 1 || found === undefined) return result;
   const { steps, state } = replayPath(model, shared.path(shared.control[VIOLATION_ID] as number));
   return { ...result, depth: steps.length, violation: { ...found, steps, state } };

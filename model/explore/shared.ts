@@ -22,6 +22,10 @@ export const STOP = 3;
 export const VIOLATION_ID = 4;
 export const MAILBOX_FILL = 5;
 export const MAILBOX_TAKEN = 6;
+/** The replaying breadth-first search (parallel-replay-worker.ts): ids of the current level handed out so far. */
+export const CLAIMED = 7;
+/** ... and where the next level ends, as the last thread at the level's barrier saw it. */
+export const LEVEL_END = 8;
 /** Per worker w: the size of its next frontier at FRONTIER + w. */
 export const FRONTIER = 16;
 const CONTROL_SLOTS = 16 + 64;

@@ -1,6 +1,6 @@
 /** What both explorer CLIs (replication, transactions) share: `--variant` and `--search` parsing, the search options, and running the search. */
 import { performance } from 'node:perf_hooks';
-import { type ExploreOptions, type ExploreResult, explore } from '../../model/explore/bfs.ts';
+import { FRONTIERS, type ExploreOptions, type ExploreResult, type Frontier, explore } from '../../model/explore/bfs.ts';
 import { exploreDepthFirst } from '../../model/explore/dfs.ts';
 import { type DepthFirstCheckpoint, type DepthFirstResult, exploreDepthFirstParallel } from '../../model/explore/dfs-parallel.ts';
 import { readCheckpoint, writeCheckpoint } from './explore-checkpoint.ts';
@@ -22,9 +22,10 @@ export function parseVariant(value: string, known: readonly (Variant | null)[], 
 
 /** The state budget, the clock for rates, and progress lines (on the status line of a terminal). */
 
-export function searchOptions(io: Io, o: { readonly json: boolean; readonly maxStates: number | undefined }, progressEvery: number): ExploreOptions {
+export function searchOptions(io: Io, o: { readonly json: boolean; readonly maxStates: number | undefined; readonly frontier?: Frontier }, progressEvery: number): ExploreOptions {
   return {
     ...(o.maxStates === undefined ? {} : { maxStates: o.maxStates }),
+    ...(o.frontier === undefined ? {} : { frontier: o.frontier }),
     now: () => performance.now(),
     progressEvery,
     onProgress: (p) => {
@@ -46,6 +47,15 @@ export function parseSearch(value: string): Search {
   return found;
 }
 
+/** `--frontier`: where a breadth-first search keeps the level it expands (bfs.ts `Frontier`). */
+export function parseFrontier(value: string): Frontier {
+  const found = FRONTIERS.find((f) => f === value);
+  if (found === undefined) throw new InputError(`--frontier: unknown frontier '${value}' (known: ${FRONTIERS.join(', ')})`);
+  return found;
+}
+
+export const FRONTIER_USAGE = '       --frontier memory|replay   (breadth-first: replay holds no worlds, about 6 bytes per state, and rebuilds each level by replaying the tree of parent links; shortest counterexamples at bounds whose frontier does not fit in memory)';
+
 /** A campaign's flags: where a paused depth-first search writes its checkpoint, when to pause, what to resume. */
 export interface CampaignArgs {
   checkpoint: string | undefined;
@@ -66,8 +76,9 @@ export function parseCampaignFlag(o: CampaignArgs, flag: string, value: string):
   return true;
 }
 
-/** What a campaign's flags require of the others. */
-export function checkCampaign(o: CampaignArgs & { readonly search: Search }): void {
+/** What a campaign's flags, and `--frontier`, require of the others. */
+export function checkCampaign(o: CampaignArgs & { readonly search: Search; readonly frontier?: Frontier }): void {
+  if (o.frontier === 'replay' && o.search !== 'bfs') throw new InputError('--frontier replay needs --search bfs (a depth-first search keeps no frontier)');
   if (o.stopAfter !== undefined && o.checkpoint === undefined) throw new InputError('--stop-after needs --checkpoint FILE (where the paused search is written)');
   if ((o.checkpoint !== undefined || o.resume !== undefined) && o.search !== 'dfs') throw new InputError('--checkpoint and --resume need --search dfs (a breadth-first search is not paused)');
 }
@@ -116,17 +127,23 @@ export function pausedLine(result: ExploreResult<unknown, unknown>, o: CampaignA
   return `stopped at ${result.distinctStates} states (paused, or the --max-states budget spent): checkpoint written to ${o.checkpoint}; go on with: explore --resume ${o.checkpoint} --checkpoint ${o.checkpoint} [--max-states N]`;
 }
 
-/** What a depth-first run adds to the `--json` answer: the checkpoint it wrote, and how its threads shared work. */
+/** What a run adds to the `--json` answer: the checkpoint it wrote, how depth-first threads shared work, the steps a replayed frontier took. */
 export function campaignFields(result: ExploreResult<unknown, unknown>, o: CampaignArgs): Record<string, unknown> {
   const sharing = (result as DepthFirstResult).sharing;
-  return { ...(pausedLine(result, o) === undefined ? {} : { checkpoint: o.checkpoint }), ...(sharing === undefined ? {} : { sharing }) };
+  const replay = result.replaySteps === undefined ? {} : { frontier: 'replay', replaySteps: result.replaySteps };
+  return { ...(pausedLine(result, o) === undefined ? {} : { checkpoint: o.checkpoint }), ...(sharing === undefined ? {} : { sharing }), ...replay };
 }
 
-/** How a depth-first search's threads shared work (none for one thread or a breadth-first search). */
-export function sharingLine(result: ExploreResult<unknown, unknown>): string | undefined {
+/** How a depth-first search's threads shared work, and what a replayed frontier cost (none for other searches). */
+export function searchLines(result: ExploreResult<unknown, unknown>): string[] {
   const sharing = (result as DepthFirstResult).sharing;
-  if (sharing === undefined) return undefined;
-  return `work sharing: ${sharing.paths} paths handed between threads, ${sharing.replaySteps} replay steps to rebuild them`;
+  const lines: string[] = [];
+  if (sharing !== undefined) lines.push(`work sharing: ${sharing.paths} paths handed between threads, ${sharing.replaySteps} replay steps to rebuild them`);
+  if (result.replaySteps !== undefined) {
+    const per = (result.replaySteps / Math.max(result.distinctStates, 1)).toFixed(2);
+    lines.push(`frontier replayed: ${result.replaySteps} steps rebuilt the levels' worlds from the tree of parent links (${per} per state)`);
+  }
+  return lines;
 }
 
 /** The heading of a counterexample: a breadth-first one is a shortest one. */

@@ -13,9 +13,9 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { InputError } from '../core/assert.ts';
-import type { ExploreResult } from '../../model/explore/bfs.ts';
+import type { ExploreResult, Frontier } from '../../model/explore/bfs.ts';
 import { replaySteps } from '../../model/explore/replay.ts';
-import { CAMPAIGN_USAGE, type CampaignArgs, type Search, campaignFields, checkCampaign, parseCampaignFlag, parseSearch, parseVariant, pausedLine, sharingLine, runSearch, searchOptions, traceHeading } from './explore-common.ts';
+import { CAMPAIGN_USAGE, FRONTIER_USAGE, type CampaignArgs, type Search, campaignFields, checkCampaign, parseCampaignFlag, parseFrontier, parseSearch, parseVariant, pausedLine, searchLines, runSearch, searchOptions, traceHeading } from './explore-common.ts';
 import type { DepthFirstCheckpoint } from '../../model/explore/dfs-parallel.ts';
 import { collisionProbability } from '../../model/explore/fingerprint.ts';
 import { DEFAULT_TRANSACTIONS_BOUNDS, TRANSACTIONS_VARIANTS, type TransactionsBounds, type TransactionsProtocol, transactionsModel } from '../../model/explore/models/transactions.ts';
@@ -45,6 +45,7 @@ export const TRANSACTIONS_USAGE = [
   'usage: kafka-oracle explore --model transactions [--variant none|no-zombie-fencing|no-partition-verification] [--transaction-version 1|2] [--invariants A,B] [--json] [--max-states N] [--search bfs|dfs] [--workers N] [--trace FILE]',
   `       bounds: ${[...Object.keys(BOUND_FLAGS), ...Object.keys(BUDGET_FLAGS)].map((f) => `${f} N`).join(' ')}`,
   CAMPAIGN_USAGE,
+  FRONTIER_USAGE,
   '       kafka-oracle explore --model transactions --replay FILE',
 ].join('\n');
 
@@ -60,6 +61,8 @@ export interface TransactionsArgs extends CampaignArgs {
   /** Threads (worker_threads) for the search; 1 runs it on the main thread. */
   workers: number;
   search: Search;
+  /** Where a breadth-first search keeps its level: `memory` (worlds) or `replay` (rebuilt from the parent links). */
+  frontier: Frontier;
 }
 
 function integer(flag: string, value: string, min: number, max: number): number {
@@ -75,7 +78,7 @@ function parseInvariants(value: string): string[] {
 }
 
 export function parseTransactionsArgs(args: readonly string[]): TransactionsArgs {
-  const o: TransactionsArgs = { protocol: { variant: null, transactionVersion: 2 }, bounds: DEFAULT_TRANSACTIONS_BOUNDS, json: false, maxStates: undefined, trace: undefined, replay: undefined, invariants: TXN_INVARIANTS, workers: 1, search: 'bfs', checkpoint: undefined, stopAfter: undefined, resume: undefined };
+  const o: TransactionsArgs = { protocol: { variant: null, transactionVersion: 2 }, bounds: DEFAULT_TRANSACTIONS_BOUNDS, json: false, maxStates: undefined, trace: undefined, replay: undefined, invariants: TXN_INVARIANTS, workers: 1, search: 'bfs', frontier: 'memory', checkpoint: undefined, stopAfter: undefined, resume: undefined };
   for (let i = 0; i < args.length; i++) {
     const flag = args[i] as string;
     if (flag === '--json') {
@@ -93,6 +96,7 @@ export function parseTransactionsArgs(args: readonly string[]): TransactionsArgs
     else if (flag === '--max-states') o.maxStates = integer(flag, value, 1, Number.MAX_SAFE_INTEGER);
     else if (flag === '--workers') o.workers = integer(flag, value, 1, 64);
     else if (flag === '--search') o.search = parseSearch(value);
+    else if (flag === '--frontier') o.frontier = parseFrontier(value);
     else if (parseCampaignFlag(o, flag, value)) continue;
     else if (flag === '--trace') o.trace = value;
     else if (flag === '--replay') o.replay = value;
@@ -147,8 +151,7 @@ async function runExplore(o: TransactionsArgs, io: Io, checkpoint?: DepthFirstCh
   const paused = pausedLine(result, o);
   if (o.json) io.out(JSON.stringify({ ...transactionsJson(o, result), ...campaignFields(result, o) }));
   else printHuman(io, result, o.search);
-  const sharing = sharingLine(result);
-  if (!o.json && sharing !== undefined) io.out(sharing);
+  if (!o.json) for (const line of searchLines(result)) io.out(line);
   if (!o.json && paused !== undefined) io.out(paused);
   return v === undefined ? 0 : 1;
 }

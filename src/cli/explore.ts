@@ -16,8 +16,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { InputError } from '../core/assert.ts';
 import type { Variant } from '../protocol/config.ts';
-import type { ExploreResult } from '../../model/explore/bfs.ts';
-import { CAMPAIGN_USAGE, type CampaignArgs, type Search, campaignFields, checkCampaign, parseCampaignFlag, parseSearch, parseVariant, pausedLine, sharingLine, resumed, runSearch, searchOptions, traceHeading } from './explore-common.ts';
+import type { ExploreResult, Frontier } from '../../model/explore/bfs.ts';
+import { CAMPAIGN_USAGE, FRONTIER_USAGE, type CampaignArgs, type Search, campaignFields, checkCampaign, parseCampaignFlag, parseFrontier, parseSearch, parseVariant, pausedLine, searchLines, resumed, runSearch, searchOptions, traceHeading } from './explore-common.ts';
 import type { DepthFirstCheckpoint } from '../../model/explore/dfs-parallel.ts';
 import type { Action } from '../../model/explore/actions.ts';
 import { DEFAULT_REPLICATION_BOUNDS, REPLICATION_VARIANTS, type ReplicationBounds, replicationModel } from '../../model/explore/models/replication.ts';
@@ -55,6 +55,7 @@ const USAGE = [
   `       bounds: ${[...Object.keys(BOUND_FLAGS), ...Object.keys(BUDGET_FLAGS)].map((f) => `${f} N`).join(' ')}`,
   '       --search dfs   (depth-first: keeps the path instead of a level of worlds, for bounds whose frontier does not fit in memory; counterexamples are not shortest)',
   CAMPAIGN_USAGE,
+  FRONTIER_USAGE,
   '       --reduction none|quiet-pushes   (quiet-pushes: deliver LeaderAndIsr pushes that change nothing observable at once; sound, spec/explorer.md)',
   '       kafka-oracle explore --simulate WALKS [--depth D] [--seed S] [bounds...]   (random walks, no exhaustiveness)',
   '       kafka-oracle explore --replay FILE',
@@ -69,6 +70,8 @@ export interface ExploreArgs extends CampaignArgs {
   /** Threads (worker_threads) for the search; 1 runs it on the main thread. */
   workers: number;
   search: Search;
+  /** Where a breadth-first search keeps its level: `memory` (worlds) or `replay` (rebuilt from the parent links). */
+  frontier: Frontier;
   trace: string | undefined;
   replay: string | undefined;
   /** Simulation mode: random walks instead of BFS. */
@@ -82,7 +85,7 @@ function integer(flag: string, value: string, min: number): number {
 }
 
 export function parseExploreArgs(args: readonly string[]): ExploreArgs {
-  const o: ExploreArgs = { model: 'replication', variant: null, bounds: DEFAULT_REPLICATION_BOUNDS, json: false, maxStates: undefined, workers: 1, search: 'bfs', checkpoint: undefined, stopAfter: undefined, resume: undefined, trace: undefined, replay: undefined, simulate: undefined, reduction: 'none' };
+  const o: ExploreArgs = { model: 'replication', variant: null, bounds: DEFAULT_REPLICATION_BOUNDS, json: false, maxStates: undefined, workers: 1, search: 'bfs', frontier: 'memory', checkpoint: undefined, stopAfter: undefined, resume: undefined, trace: undefined, replay: undefined, simulate: undefined, reduction: 'none' };
   for (let i = 0; i < args.length; i++) {
     const flag = args[i] as string;
     if (flag === '--json') {
@@ -106,6 +109,7 @@ export function parseExploreArgs(args: readonly string[]): ExploreArgs {
     }
     else if (flag === '--reduction') o.reduction = parseReduction(value);
     else if (flag === '--search') o.search = parseSearch(value);
+    else if (flag === '--frontier') o.frontier = parseFrontier(value);
     else if (parseCampaignFlag(o, flag, value)) continue;
     else if (flag === '--trace') o.trace = value;
     else if (flag === '--replay') o.replay = value;
@@ -163,7 +167,7 @@ export function traceFile(o: ExploreArgs, result: ExploreResult<World, Action>):
 }
 
 async function runExplore(o: ExploreArgs, io: Io, checkpoint?: DepthFirstCheckpoint): Promise<number> {
-  if (!o.json) io.out(`explore ${o.model} | variant ${o.variant ?? 'none'} | ${describeBounds(o.bounds)}${o.reduction === 'none' ? '' : ` | reduction ${o.reduction}`}${o.search === 'bfs' ? '' : ` | ${o.search}`}${o.workers > 1 ? ` | ${o.workers} threads` : ''}`);
+  if (!o.json) io.out(`explore ${o.model} | variant ${o.variant ?? 'none'} | ${describeBounds(o.bounds)}${o.reduction === 'none' ? '' : ` | reduction ${o.reduction}`}${o.search === 'bfs' ? '' : ` | ${o.search}`}${o.frontier === 'replay' ? ' | frontier replay' : ''}${o.workers > 1 ? ` | ${o.workers} threads` : ''}`);
   const options = searchOptions(io, o, 100_000);
   const result = await runSearch<World, Action>({ model: 'replication', bounds: o.bounds, variant: o.variant, reduction: o.reduction }, o, options, checkpoint);
   if (io.isTty) io.status('');
@@ -171,8 +175,7 @@ async function runExplore(o: ExploreArgs, io: Io, checkpoint?: DepthFirstCheckpo
   const paused = pausedLine(result, o);
   if (o.json) io.out(JSON.stringify({ ...jsonSummary(o, result), ...campaignFields(result, o) }));
   else printHuman(io, result, o.search);
-  const sharing = sharingLine(result);
-  if (!o.json && sharing !== undefined) io.out(sharing);
+  if (!o.json) for (const line of searchLines(result)) io.out(line);
   if (!o.json && paused !== undefined) io.out(paused);
   return result.violation === undefined ? 0 : 1;
 }

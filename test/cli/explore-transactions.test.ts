@@ -63,6 +63,15 @@ describe('kafka-oracle explore --model transactions', () => {
     expect(dfs).toMatchObject({ search: 'dfs', distinctStates: bfs.distinctStates, transitions: bfs.transitions, exhaustive: true });
   }, 60_000);
 
+  it('--frontier replay explores the same states, keeping no worlds, and finds the same shortest trace', async () => {
+    const held = JSON.parse((await run(...SMALL, '--transactions', '2', '--timeouts', '1', '--json')).stdout.join('\n'));
+    const replayed = JSON.parse((await run(...SMALL, '--transactions', '2', '--timeouts', '1', '--frontier', 'replay', '--json')).stdout.join('\n'));
+    expect(replayed).toMatchObject({ frontier: 'replay', distinctStates: held.distinctStates, transitions: held.transitions, depth: held.depth, exhaustive: true });
+    expect(replayed.replaySteps).toBeGreaterThan(0);
+    const tv1 = JSON.parse((await run(...SMALL, '--transactions', '2', '--timeouts', '1', '--transaction-version', '1', '--frontier', 'replay', '--workers', '2', '--json')).stdout.join('\n'));
+    expect(tv1.violation.steps).toHaveLength(21);
+  }, 60_000);
+
   it('--max-states stops early (not exhaustive)', async () => {
     const { status, stdout } = await run('--model', 'transactions', '--max-states', '100', '--json');
     expect(status).toBe(0);

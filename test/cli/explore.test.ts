@@ -57,6 +57,24 @@ describe('kafka-oracle explore', () => {
     expect(two).toMatchObject({ distinctStates: one.distinctStates, depth: one.depth, exhaustive: true });
   }, 60_000);
 
+  it('--frontier replay: the same states and the same shortest trace, on one thread and on two, with the replay steps it took', async () => {
+    const args = ['--variant', 'truncate-to-high-watermark', '--records', '1', '--json'];
+    const held = JSON.parse((await run(...args)).stdout.join('\n'));
+    for (const workers of ['1', '2']) {
+      const { status, stdout } = await run(...args, '--frontier', 'replay', '--workers', workers);
+      expect(status).toBe(1);
+      const replayed = JSON.parse(stdout.join('\n'));
+      expect(replayed).toMatchObject({ frontier: 'replay', violation: { invariant: 'leader-completeness' } });
+      expect(replayed.violation.steps).toHaveLength(held.violation.steps.length);
+      expect(replayed.replaySteps).toBeGreaterThan(0);
+      if (workers === '1') expect(replayed).toMatchObject({ distinctStates: held.distinctStates, violation: held.violation });
+    }
+    const human = await run('--records', '1', ...NO_FAULTS, '--frontier', 'replay');
+    expect(human.stdout[0]).toMatch(/\| frontier replay$/);
+    expect(human.stdout).toContainEqual(expect.stringMatching(/^frontier replayed: \d+ steps rebuilt the levels' worlds from the tree of parent links \([\d.]+ per state\)$/));
+    expect(held.frontier).toBeUndefined();
+  }, 60_000);
+
   it('--reduction quiet-pushes: fewer states, the same verdict; its traces replay with the same eager steps', async () => {
     const args = ['--records', '1', ...NO_FAULTS, '--expirations', '1', '--json'];
     const full = JSON.parse((await run(...args)).stdout.join('\n'));
@@ -115,7 +133,7 @@ describe('kafka-oracle explore', () => {
   }, 180_000);
 
   it('bad input: one line, exit 2', async () => {
-    for (const args of [['--reduction', 'all'], ['--search', 'random'], ['--checkpoint', join(dir, 'c')], ['--search', 'dfs', '--stop-after', '5'], ['--resume', join(dir, 'missing.checkpoint')], ['--resume', 'test/model/explore/fixtures/kip101-truncate-to-high-watermark.json'], ['--resume', join(dir, 'x'), '--records', '2'], ['--search', 'dfs', '--checkpoint', join(dir, 'c'), '--stop-after', '0'], ['--records', 'x'], ['--workers', '0'], ['--workers', '65'], ['--model', 'raft'], ['--variant', 'no-such'], ['--bogus', '1'], ['--replicas', '2', '--min-isr', '3'], ['--replay', join(dir, 'missing.json')]]) {
+    for (const args of [['--reduction', 'all'], ['--search', 'random'], ['--frontier', 'disk'], ['--frontier', 'replay', '--search', 'dfs'], ['--checkpoint', join(dir, 'c')], ['--search', 'dfs', '--stop-after', '5'], ['--resume', join(dir, 'missing.checkpoint')], ['--resume', 'test/model/explore/fixtures/kip101-truncate-to-high-watermark.json'], ['--resume', join(dir, 'x'), '--records', '2'], ['--search', 'dfs', '--checkpoint', join(dir, 'c'), '--stop-after', '0'], ['--records', 'x'], ['--workers', '0'], ['--workers', '65'], ['--model', 'raft'], ['--variant', 'no-such'], ['--bogus', '1'], ['--replicas', '2', '--min-isr', '3'], ['--replay', join(dir, 'missing.json')]]) {
       const { status, stderr } = await run(...args);
       expect(status, args.join(' ')).toBe(2);
       expect(stderr).toHaveLength(1);

@@ -1,0 +1,110 @@
+/**
+ * One thread of the parallel breadth-first search with a replayed frontier (`--frontier
+ * replay --workers N`, parallel.ts). No thread holds worlds: the level being expanded is
+ * a range of ids in shared memory, handed out in chunks (`CLAIMED`), and a thread rebuilds
+ * each world of its chunk from the tree of parent links (tree-walk.ts). New states are
+ * numbered as they are inserted, by whichever thread got there first, so at the end of a
+ * level the last thread at the barrier sorts the new level by (parent, action): the next
+ * level's ids are then in tree order again, which keeps the walk's replays shared. Levels
+ * stay whole, so the first violation is still at the smallest depth.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { Admission } from './admission.ts';
+import { fingerprint } from './fingerprint.ts';
+import { buildModel } from './models/registry.ts';
+import type { WorkerDone, WorkerInput, WorkerProgress } from './parallel-worker.ts';
+import { CLAIMED, LEVEL_END, NEXT_ID, Shared, VIOLATION_ID } from './shared.ts';
+import { TreeWalk } from './tree-walk.ts';
+
+/** Ids of a level a thread claims at a time: small enough to balance, large enough that claims are rare. */
+const CHUNK = 64;
+
+const input = workerData as WorkerInput;
+const model = buildModel(input.recipe);
+const shared = new Shared(input.buffers);
+const print = model.fingerprint === undefined ? (s: unknown) => fingerprint(model.key(s)) : model.fingerprint.bind(model);
+const admission = new Admission(model);
+const walk = new TreeWalk(model, shared);
+let transitions = 0;
+let violation: { invariant: string; witness: string } | undefined;
+let nextReport = input.progressEvery;
+
+/** The state budget is spent: the search stops. */
+function full(): false {
+  shared.stop(2);
+  return false;
+}
+
+/** Expands the world numbered `id`, at `depth`; false when the search must stop. */
+function expand(id: number, depth: number, first: number): boolean {
+  const state = walk.at(id, depth);
+  const actions = walk.enabled(depth);
+  for (let a = 0; a < actions.length; a++) {
+    const successor = model.next(state, actions[a]);
+    transitions++;
+    if (successor === null || !shared.add(print(successor))) continue;
+    const sid = Atomics.add(shared.control, NEXT_ID, 1);
+    if (sid >= shared.capacity) return full();
+    shared.link(sid, id, a);
+    const found = admission.admit(successor, depth + 1);
+    if (found !== undefined) {
+      if (shared.stop(1)) {
+        Atomics.store(shared.control, VIOLATION_ID, sid);
+        violation = found;
+      }
+      return false;
+    }
+    if (sid + 1 >= shared.capacity) return full();
+    if (input.index === 0 && sid >= nextReport) {
+      nextReport += input.progressEvery;
+      const queue = sid + 1 - first - Atomics.load(shared.control, CLAIMED);
+      parentPort?.postMessage({ type: 'progress', distinctStates: sid + 1, depth: depth + 1, queue: Math.max(queue, 0) } satisfies WorkerProgress);
+    }
+  }
+  return true;
+}
+
+/** Expands chunks of the level [first, end) until none is left or the search stops. */
+function expandLevel(first: number, end: number, depth: number): void {
+  for (;;) {
+    const start = first + Atomics.add(shared.control, CLAIMED, CHUNK);
+    if (start >= end || shared.stopped() !== 0) return;
+    const stop = Math.min(start + CHUNK, end);
+    for (let id = start; id < stop; id++) if (!expand(id, depth, first)) return;
+  }
+}
+
+/** Renumbers the level [first, end) in (parent, action) order: the tree order the walk needs. */
+function sortLevel(first: number, end: number): void {
+  const keys = new Float64Array(end - first);
+  for (let i = first; i < end; i++) keys[i - first] = (shared.parents[i] as number) * 0x10000 + (shared.actions[i] as number);
+  keys.sort();
+  for (let i = first; i < end; i++) {
+    const key = keys[i - first] as number;
+    shared.parents[i] = Math.floor(key / 0x10000);
+    shared.actions[i] = key % 0x10000;
+  }
+}
+
+function run(): void {
+  let first = 0;
+  let end = 1;
+  let depth = 0;
+  while (first < end) {
+    expandLevel(first, end, depth);
+    shared.barrier(input.workers, () => {
+      Atomics.store(shared.control, CLAIMED, 0);
+      // The next level ends where the states numbered so far end: read once, here, since a thread past the barrier numbers more.
+      Atomics.store(shared.control, LEVEL_END, Atomics.load(shared.control, NEXT_ID));
+      if (shared.stopped() === 0) sortLevel(end, Atomics.load(shared.control, LEVEL_END));
+    });
+    if (shared.stopped() !== 0) break;
+    first = end;
+    end = Atomics.load(shared.control, LEVEL_END);
+    depth++;
+  }
+  const done: WorkerDone = { type: 'done', transitions, deepest: admission.deepest, reached: [...admission.reached], replayed: walk.steps, ...(violation === undefined ? {} : { violation }) };
+  parentPort?.postMessage(done);
+}
+
+run();
