@@ -8,7 +8,8 @@
  * - the same two under `--reduction quiet-pushes` (model/explore/reduction.ts), and the
  *   default bounds with one expiration under it (465,800).
  *
- * Each case is run breadth-first (bfs.ts) and depth-first (dfs.ts, `--search dfs`), on one
+ * Each case is run breadth-first (bfs.ts) with the frontier held and replayed
+ * (`--frontier replay`, tree-walk.ts), and depth-first (dfs.ts, `--search dfs`), on one
  * thread and on two. Rates are distinct states per wall-clock second and, for one thread,
  * per CPU second of this process (what one core gives when the machine is shared). Bytes
  * per state: the visited set (fingerprints, and for BFS parent pointers) and the heap
@@ -23,6 +24,7 @@ import { exploreDepthFirst } from '../model/explore/dfs.ts';
 import { exploreDepthFirstParallel } from '../model/explore/dfs-parallel.ts';
 import { DEFAULT_REPLICATION_BOUNDS, type ReplicationBounds, replicationModel } from '../model/explore/models/replication.ts';
 import { exploreParallel } from '../model/explore/parallel.ts';
+import type { ModelRecipe } from '../model/explore/models/registry.ts';
 import type { Reduction } from '../model/explore/reduction.ts';
 import { NO_FAULTS, type Budget } from '../model/explore/world.ts';
 import type { Variant } from '../src/protocol/config.ts';
@@ -55,10 +57,11 @@ function verdict(r: ExploreResult<unknown, unknown>): string {
 }
 
 type OneThread = (model: ExploreModel<unknown, unknown>, options: ExploreOptions) => ExploreResult<unknown, unknown>;
-type TwoThreads = typeof exploreParallel;
+type TwoThreads = (recipe: ModelRecipe, workers: number, options: ExploreOptions) => Promise<ExploreResult<unknown, unknown>>;
 
 const SEARCHES: readonly { name: string; one: OneThread; two: TwoThreads; options: ExploreOptions }[] = [
   { name: 'bfs', one: explore, two: exploreParallel, options: {} },
+  { name: 'bfs, frontier replay', one: (m, o) => explore(m, { ...o, frontier: 'replay' }), two: exploreParallel, options: { frontier: 'replay' } },
   { name: 'dfs', one: exploreDepthFirst, two: exploreDepthFirstParallel, options: { maxStates: 1 << 22 } },
 ];
 

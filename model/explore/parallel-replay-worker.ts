@@ -7,13 +7,18 @@
  * level the last thread at the barrier sorts the new level by (parent, action): the next
  * level's ids are then in tree order again, which keeps the walk's replays shared. Levels
  * stay whole, so the first violation is still at the smallest depth.
+ *
+ * Pausing (STOP = PAUSED): a thread stops before claiming another chunk, so every id
+ * claimed is expanded, and the last thread at the barrier notes the level and the first id
+ * not expanded. Resuming goes on from that id; the next level, part of it numbered before
+ * the pause, is sorted whole when the level ends.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { Admission } from './admission.ts';
 import { fingerprint } from './fingerprint.ts';
 import { buildModel } from './models/registry.ts';
 import type { WorkerDone, WorkerInput, WorkerProgress } from './parallel-worker.ts';
-import { CLAIMED, LEVEL_END, NEXT_ID, Shared, VIOLATION_ID } from './shared.ts';
+import { CLAIMED, LEVEL_END, NEXT_ID, PAUSED, PAUSE_DEPTH, PAUSE_END, PAUSE_FIRST, PAUSE_NEXT, Shared, VIOLATION_ID } from './shared.ts';
 import { TreeWalk } from './tree-walk.ts';
 
 /** Ids of a level a thread claims at a time: small enough to balance, large enough that claims are rare. */
@@ -64,11 +69,12 @@ function expand(id: number, depth: number, first: number): boolean {
   return true;
 }
 
-/** Expands chunks of the level [first, end) until none is left or the search stops. */
+/** Expands chunks of the level [first, end) until none is left or the search stops; a chunk claimed is expanded whole unless a violation or the budget stops it. */
 function expandLevel(first: number, end: number, depth: number): void {
   for (;;) {
+    if (shared.stopped() !== 0) return;
     const start = first + Atomics.add(shared.control, CLAIMED, CHUNK);
-    if (start >= end || shared.stopped() !== 0) return;
+    if (start >= end) return;
     const stop = Math.min(start + CHUNK, end);
     for (let id = start; id < stop; id++) if (!expand(id, depth, first)) return;
   }
@@ -86,13 +92,24 @@ function sortLevel(first: number, end: number): void {
   }
 }
 
+/** Where a paused search stood, for its checkpoint: every id of [first, next) is expanded, none of [next, end). */
+function notePause(first: number, end: number, depth: number): void {
+  const { control } = shared;
+  Atomics.store(control, PAUSE_FIRST, first);
+  Atomics.store(control, PAUSE_END, end);
+  Atomics.store(control, PAUSE_NEXT, Math.min(first + Atomics.load(control, CLAIMED), end));
+  Atomics.store(control, PAUSE_DEPTH, depth);
+}
+
 function run(): void {
-  let first = 0;
-  let end = 1;
-  let depth = 0;
+  // A resumed search starts in the level it was paused in (the main thread set CLAIMED to what was expanded of it).
+  let first = input.level?.first ?? 0;
+  let end = input.level?.end ?? 1;
+  let depth = input.level?.depth ?? 0;
   while (first < end) {
     expandLevel(first, end, depth);
     shared.barrier(input.workers, () => {
+      if (shared.stopped() === PAUSED) notePause(first, end, depth);
       Atomics.store(shared.control, CLAIMED, 0);
       // The next level ends where the states numbered so far end: read once, here, since a thread past the barrier numbers more.
       Atomics.store(shared.control, LEVEL_END, Atomics.load(shared.control, NEXT_ID));

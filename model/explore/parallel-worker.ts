@@ -22,6 +22,16 @@ export interface WorkerInput {
   readonly progressEvery: number;
   /** The thread's module, when not this one (worker.mjs). */
   readonly entry?: string;
+  /** A resumed replayed-frontier search (parallel-replay-worker.ts): the level it goes on in. */
+  readonly level?: PausedLevel;
+}
+
+/** The level a paused breadth-first search (replayed frontier) was in: ids [first, end) at `depth`, those before `next` expanded. */
+export interface PausedLevel {
+  readonly first: number;
+  readonly end: number;
+  readonly next: number;
+  readonly depth: number;
 }
 
 /** What a thread reports when it stops. */

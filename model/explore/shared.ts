@@ -17,7 +17,7 @@ import type { Fingerprint } from './fingerprint.ts';
 export const NEXT_ID = 0;
 const BARRIER_COUNT = 1;
 const BARRIER_GEN = 2;
-/** 0 running, 1 a violation was found (VIOLATION_ID names it), 2 the state budget is spent. */
+/** 0 running, 1 a violation was found (VIOLATION_ID names it), 2 the state budget is spent, 3 paused (the replayed frontier only). */
 export const STOP = 3;
 export const VIOLATION_ID = 4;
 export const MAILBOX_FILL = 5;
@@ -26,6 +26,11 @@ export const MAILBOX_TAKEN = 6;
 export const CLAIMED = 7;
 /** ... and where the next level ends, as the last thread at the level's barrier saw it. */
 export const LEVEL_END = 8;
+/** ... and, when paused (STOP = 3), the level it was in: its first id, its end, the first id not yet expanded, its depth. */
+export const PAUSE_FIRST = 9;
+export const PAUSE_END = 10;
+export const PAUSE_NEXT = 11;
+export const PAUSE_DEPTH = 12;
 /** Per worker w: the size of its next frontier at FRONTIER + w. */
 export const FRONTIER = 16;
 const CONTROL_SLOTS = 16 + 64;
@@ -181,7 +186,7 @@ export class Shared {
   }
 
   /** Sets the stop flag to `reason` unless it is already set; true when this call set it. */
-  stop(reason: 1 | 2): boolean {
+  stop(reason: 1 | 2 | 3): boolean {
     return Atomics.compareExchange(this.control, STOP, 0, reason) === 0;
   }
 

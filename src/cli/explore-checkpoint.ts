@@ -1,14 +1,21 @@
 /**
- * The checkpoint file of a paused depth-first search (`explore --search dfs --checkpoint
- * FILE`, resumed by `--resume FILE`; model/explore/dfs-parallel.ts `DepthFirstCheckpoint`):
- * one line of JSON (the model recipe, its fingerprint version (models/registry.ts), the
- * totals so far, the `sometimes` properties, the paths left to search), then the visited set's fingerprints as raw little-endian 32-bit
- * (hi, lo) pairs, 8 bytes per state. It is written beside FILE and renamed over it, so an
- * interrupted write leaves the previous checkpoint whole.
+ * The checkpoint file of a paused search (`explore --checkpoint FILE`, resumed by
+ * `--resume FILE`): one line of JSON (the model recipe, its fingerprint version
+ * (models/registry.ts), the totals so far, the `sometimes` properties, and where to go on),
+ * then raw little-endian arrays. A depth-first search (`--search dfs`, model/explore/
+ * dfs-parallel.ts `DepthFirstCheckpoint`) keeps the paths left to search in the header, then
+ * the visited set's fingerprints as 32-bit (hi, lo) pairs, 8 bytes per state. A breadth-first
+ * search with a replayed frontier (`--frontier replay`, header `search: "bfs"`;
+ * model/explore/parallel.ts `BreadthFirstCheckpoint`) keeps its level in the header, then
+ * the fingerprints, every state's parent id (32 bits) and action index (16 bits): 14
+ * bytes per state. The file is written beside FILE and renamed over it, so an interrupted
+ * write leaves the previous checkpoint whole.
  */
 import { closeSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { InputError } from '../core/assert.ts';
 import { DEFAULT_DFS_CAPACITY, type DepthFirstCheckpoint } from '../../model/explore/dfs-parallel.ts';
+import type { BreadthFirstCheckpoint } from '../../model/explore/parallel.ts';
+import type { PausedLevel } from '../../model/explore/parallel-worker.ts';
 import type { Path } from '../../model/explore/dfs-worker.ts';
 import { type ModelRecipe, fingerprintVersion } from '../../model/explore/models/registry.ts';
 
@@ -16,22 +23,37 @@ const FORMAT = 'kafka-oracle explore checkpoint';
 const VERSION = 1;
 const CHUNK = 1 << 28;
 
-export function writeCheckpoint(file: string, c: DepthFirstCheckpoint): void {
-  const { fingerprints, ...rest } = c;
-  const header = `${JSON.stringify({ format: FORMAT, version: VERSION, fingerprint: fingerprintVersion(c.recipe), ...rest })}\n`;
+/** A paused search of either kind. */
+export type Checkpoint = DepthFirstCheckpoint | BreadthFirstCheckpoint;
+
+export function writeCheckpoint(file: string, c: Checkpoint): void {
+  const { fields, arrays } = splitCheckpoint(c);
+  const header = `${JSON.stringify({ format: FORMAT, version: VERSION, fingerprint: fingerprintVersion(c.recipe), ...fields })}\n`;
   const temporary = `${file}.partial`;
   const fd = openSync(temporary, 'w');
   try {
     writeSync(fd, header);
-    const bytes = new Uint8Array(fingerprints.buffer, fingerprints.byteOffset, fingerprints.byteLength);
-    for (let at = 0; at < bytes.length; at += CHUNK) writeSync(fd, bytes.subarray(at, Math.min(at + CHUNK, bytes.length)));
+    for (const array of arrays) {
+      const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+      for (let at = 0; at < bytes.length; at += CHUNK) writeSync(fd, bytes.subarray(at, Math.min(at + CHUNK, bytes.length)));
+    }
   } finally {
     closeSync(fd);
   }
   renameSync(temporary, file);
 }
 
-export function readCheckpoint(file: string): DepthFirstCheckpoint {
+/** The header's fields and the arrays written after it, in order. */
+function splitCheckpoint(c: Checkpoint): { fields: object; arrays: ArrayBufferView[] } {
+  if ('search' in c) {
+    const { fingerprints, parents, actions, ...fields } = c;
+    return { fields, arrays: [fingerprints, parents, actions] };
+  }
+  const { fingerprints, ...fields } = c;
+  return { fields, arrays: [fingerprints] };
+}
+
+export function readCheckpoint(file: string): Checkpoint {
   let data: Buffer;
   try {
     data = readFileSync(file);
@@ -49,13 +71,16 @@ export function readCheckpoint(file: string): DepthFirstCheckpoint {
   const counts = ['distinctStates', 'transitions', 'deepest'].map((k) => count(header[k], k, file));
   const body = data.subarray(end + 1);
   const distinctStates = counts[0] as number;
-  if (body.length !== 8 * distinctStates) throw new InputError(`${file}: ${body.length} bytes of fingerprints for ${distinctStates} states (8 per state expected): the file is truncated or damaged`);
+  const breadthFirst = header['search'] === 'bfs';
+  const perState = breadthFirst ? 14 : 8;
+  if (body.length !== perState * distinctStates) throw new InputError(`${file}: ${body.length} bytes of arrays for ${distinctStates} states (${perState} per state expected): the file is truncated or damaged`);
   const fingerprints = new Int32Array(2 * distinctStates);
-  new Uint8Array(fingerprints.buffer).set(body);
+  new Uint8Array(fingerprints.buffer).set(body.subarray(0, 8 * distinctStates));
   const model = recipe(header['recipe'], file);
   // Checkpoints written before the field existed were all made with fingerprint version 1.
   const written = header['fingerprint'] ?? 1;
   if (written !== fingerprintVersion(model)) throw new InputError(`${file}: its fingerprints were made with fingerprint version ${JSON.stringify(written)}, and this build makes version ${fingerprintVersion(model)}: resume it with the build that wrote it`);
+  if (breadthFirst) return breadthFirstCheckpoint(header, model, counts, fingerprints, body.subarray(8 * distinctStates), file);
   return {
     recipe: model,
     // Written since the first checkpoints of session 5; those were taken with the default budget unless --max-states was given.
@@ -68,6 +93,25 @@ export function readCheckpoint(file: string): DepthFirstCheckpoint {
     paths: paths(header['paths'], file),
     fingerprints,
   };
+}
+
+function breadthFirstCheckpoint(header: Record<string, unknown>, model: ModelRecipe, counts: number[], fingerprints: Int32Array, tree: Buffer, file: string): BreadthFirstCheckpoint {
+  const [distinctStates, transitions, deepest] = counts as [number, number, number];
+  const parents = new Int32Array(distinctStates);
+  new Uint8Array(parents.buffer).set(tree.subarray(0, 4 * distinctStates));
+  const actions = new Uint16Array(distinctStates);
+  new Uint8Array(actions.buffer).set(tree.subarray(4 * distinctStates));
+  const level = levelOf(header['level'], distinctStates, file);
+  const reached = reachedOf(header['reached'], file);
+  const seconds = typeof header['seconds'] === 'number' && header['seconds'] >= 0 ? header['seconds'] : 0;
+  return { search: 'bfs', recipe: model, capacity: count(header['capacity'], 'capacity', file), distinctStates, transitions, deepest, seconds, replaySteps: count(header['replaySteps'], 'replaySteps', file), reached, level, fingerprints, parents, actions };
+}
+
+function levelOf(value: unknown, states: number, file: string): PausedLevel {
+  const l = (value ?? {}) as Record<string, unknown>;
+  const [first, end, next, depth] = ['first', 'end', 'next', 'depth'].map((k) => count(l[k], `level.${k}`, file)) as [number, number, number, number];
+  if (!(first <= next && next <= end && end <= states)) throw new InputError(`${file}: 'level' must have first ≤ next ≤ end ≤ distinctStates (${states})`);
+  return { first, end, next, depth };
 }
 
 function count(value: unknown, name: string, file: string): number {

@@ -3,9 +3,9 @@ import { performance } from 'node:perf_hooks';
 import { FRONTIERS, type ExploreOptions, type ExploreResult, type Frontier, explore } from '../../model/explore/bfs.ts';
 import { exploreDepthFirst } from '../../model/explore/dfs.ts';
 import { type DepthFirstCheckpoint, type DepthFirstResult, exploreDepthFirstParallel } from '../../model/explore/dfs-parallel.ts';
-import { readCheckpoint, writeCheckpoint } from './explore-checkpoint.ts';
+import { type Checkpoint, readCheckpoint, writeCheckpoint } from './explore-checkpoint.ts';
 import { type ModelRecipe, buildModel } from '../../model/explore/models/registry.ts';
-import { exploreParallel } from '../../model/explore/parallel.ts';
+import { type BreadthFirstResult, exploreParallel } from '../../model/explore/parallel.ts';
 import { InputError } from '../core/assert.ts';
 import { VARIANTS, type Variant } from '../protocol/config.ts';
 import type { Io } from './io.ts';
@@ -63,7 +63,7 @@ export interface CampaignArgs {
   resume: string | undefined;
 }
 
-export const CAMPAIGN_USAGE = '       --search dfs --checkpoint FILE [--stop-after SECONDS]   (pause on SIGINT, SIGTERM or after SECONDS, writing FILE); --resume FILE [--checkpoint FILE]   (go on from FILE: its model and bounds)';
+export const CAMPAIGN_USAGE = '       --search dfs|--frontier replay --checkpoint FILE [--stop-after SECONDS]   (pause on SIGINT, SIGTERM or after SECONDS, writing FILE); --resume FILE [--checkpoint FILE]   (go on from FILE: its model, bounds and search)';
 
 /** Parses `--checkpoint`, `--stop-after` and `--resume`; false when `flag` is none of them. */
 export function parseCampaignFlag(o: CampaignArgs, flag: string, value: string): boolean {
@@ -80,17 +80,23 @@ export function parseCampaignFlag(o: CampaignArgs, flag: string, value: string):
 export function checkCampaign(o: CampaignArgs & { readonly search: Search; readonly frontier?: Frontier }): void {
   if (o.frontier === 'replay' && o.search !== 'bfs') throw new InputError('--frontier replay needs --search bfs (a depth-first search keeps no frontier)');
   if (o.stopAfter !== undefined && o.checkpoint === undefined) throw new InputError('--stop-after needs --checkpoint FILE (where the paused search is written)');
-  if ((o.checkpoint !== undefined || o.resume !== undefined) && o.search !== 'dfs') throw new InputError('--checkpoint and --resume need --search dfs (a breadth-first search is not paused)');
+  const pausable = o.search === 'dfs' || o.frontier === 'replay';
+  if ((o.checkpoint !== undefined || o.resume !== undefined) && !pausable) throw new InputError('--checkpoint and --resume need --search dfs or --frontier replay (a breadth-first search holding its frontier is not paused)');
 }
 
-/** The checkpoint given to `--resume` (read once; its recipe sets the model and bounds), if any. */
-export function resumed(o: CampaignArgs): DepthFirstCheckpoint | undefined {
+/** The checkpoint given to `--resume` (read once; its recipe sets the model and bounds, its kind the search), if any. */
+export function resumed(o: CampaignArgs): Checkpoint | undefined {
   return o.resume === undefined ? undefined : readCheckpoint(o.resume);
 }
 
+/** The search a checkpoint was taken in. */
+export function searchOf(checkpoint: Checkpoint): { search: Search; frontier: Frontier } {
+  return 'search' in checkpoint ? { search: 'bfs', frontier: 'replay' } : { search: 'dfs', frontier: 'memory' };
+}
+
 /** Runs search `o.search` over the model `recipe` builds, on `o.workers` threads; pauses and resumes campaigns. */
-export async function runSearch<S, A>(recipe: ModelRecipe, o: { readonly search: Search; readonly workers: number } & CampaignArgs, options: ExploreOptions, resume?: DepthFirstCheckpoint): Promise<ExploreResult<S, A>> {
-  if (o.search === 'dfs' && (o.checkpoint !== undefined || resume !== undefined)) return (await runCampaign(recipe, o, options, resume)) as ExploreResult<S, A>;
+export async function runSearch<S, A>(recipe: ModelRecipe, o: { readonly search: Search; readonly workers: number } & CampaignArgs, options: ExploreOptions, resume?: Checkpoint): Promise<ExploreResult<S, A>> {
+  if (o.checkpoint !== undefined || resume !== undefined) return (await runCampaign(recipe, o, options, resume)) as ExploreResult<S, A>;
   const result =
     o.search === 'dfs'
       ? o.workers > 1
@@ -102,14 +108,18 @@ export async function runSearch<S, A>(recipe: ModelRecipe, o: { readonly search:
   return result as ExploreResult<S, A>;
 }
 
-async function runCampaign(recipe: ModelRecipe, o: { readonly workers: number } & CampaignArgs, options: ExploreOptions, resume: DepthFirstCheckpoint | undefined): Promise<DepthFirstResult> {
+/** A depth-first search, or a breadth-first one with a replayed frontier, that can be paused into a checkpoint and resumed from one. */
+async function runCampaign(recipe: ModelRecipe, o: { readonly search: Search; readonly workers: number } & CampaignArgs, options: ExploreOptions, resume: Checkpoint | undefined): Promise<DepthFirstResult | BreadthFirstResult> {
   const controller = new AbortController();
   const pause = (): void => controller.abort();
   const timer = o.stopAfter === undefined ? undefined : setTimeout(pause, o.stopAfter * 1000);
   if (o.checkpoint !== undefined) for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, pause);
-  let result: DepthFirstResult;
+  const signal = o.checkpoint === undefined ? {} : { signal: controller.signal };
+  let result: DepthFirstResult | BreadthFirstResult;
   try {
-    result = await exploreDepthFirstParallel(recipe, o.workers, { ...options, ...(o.checkpoint === undefined ? {} : { signal: controller.signal }), ...(resume === undefined ? {} : { resume }) });
+    if (resume !== undefined && 'search' in resume) result = await exploreParallel(recipe, o.workers, { ...options, frontier: 'replay', ...signal, resume });
+    else if (o.search === 'bfs') result = await exploreParallel(recipe, o.workers, { ...options, frontier: 'replay', ...signal });
+    else result = await exploreDepthFirstParallel(recipe, o.workers, { ...options, ...signal, ...(resume === undefined ? {} : { resume }) });
   } catch (error) {
     if (resume === undefined) throw error;
     throw new InputError(`${o.resume}: a path of the checkpoint does not replay in its model (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`);
@@ -123,7 +133,7 @@ async function runCampaign(recipe: ModelRecipe, o: { readonly workers: number } 
 
 /** The line a paused campaign ends with (none when the search was not paused). */
 export function pausedLine(result: ExploreResult<unknown, unknown>, o: CampaignArgs): string | undefined {
-  if ((result as DepthFirstResult).checkpoint === undefined || o.checkpoint === undefined) return undefined;
+  if ((result as DepthFirstResult | BreadthFirstResult).checkpoint === undefined || o.checkpoint === undefined) return undefined;
   return `stopped at ${result.distinctStates} states (paused, or the --max-states budget spent): checkpoint written to ${o.checkpoint}; go on with: explore --resume ${o.checkpoint} --checkpoint ${o.checkpoint} [--max-states N]`;
 }
 

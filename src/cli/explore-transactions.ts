@@ -15,8 +15,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { InputError } from '../core/assert.ts';
 import type { ExploreResult, Frontier } from '../../model/explore/bfs.ts';
 import { replaySteps } from '../../model/explore/replay.ts';
-import { CAMPAIGN_USAGE, FRONTIER_USAGE, type CampaignArgs, type Search, campaignFields, checkCampaign, parseCampaignFlag, parseFrontier, parseSearch, parseVariant, pausedLine, searchLines, runSearch, searchOptions, traceHeading } from './explore-common.ts';
-import type { DepthFirstCheckpoint } from '../../model/explore/dfs-parallel.ts';
+import { CAMPAIGN_USAGE, FRONTIER_USAGE, type CampaignArgs, type Search, campaignFields, checkCampaign, parseCampaignFlag, parseFrontier, parseSearch, parseVariant, pausedLine, searchLines, runSearch, searchOf, searchOptions, traceHeading } from './explore-common.ts';
+import type { Checkpoint } from './explore-checkpoint.ts';
 import { collisionProbability } from '../../model/explore/fingerprint.ts';
 import { DEFAULT_TRANSACTIONS_BOUNDS, TRANSACTIONS_VARIANTS, type TransactionsBounds, type TransactionsProtocol, transactionsModel } from '../../model/explore/models/transactions.ts';
 import type { TxnAction } from '../../model/explore/txn/actions.ts';
@@ -138,7 +138,7 @@ function describeBounds(o: TransactionsArgs): string {
   return `transaction.version ${o.protocol.transactionVersion}, ${b.incarnations} incarnations, ${b.partitions} partitions, ${b.transactions} transactions of ≤ ${b.records} records each, retries ${b.retries}; faults: ${TXN_BUDGET_KEYS.map((k) => `${k} ${b.budget[k]}`).join(', ')}`;
 }
 
-async function runExplore(o: TransactionsArgs, io: Io, checkpoint?: DepthFirstCheckpoint): Promise<number> {
+async function runExplore(o: TransactionsArgs, io: Io, checkpoint?: Checkpoint): Promise<number> {
   if (!o.json) io.out(`explore transactions | variant ${o.protocol.variant ?? 'none'} | ${describeBounds(o)}${o.invariants === TXN_INVARIANTS ? '' : ` | invariants ${o.invariants.join(', ')}`}`);
   const options = searchOptions(io, o, 50_000);
   const result = await runSearch<TxnWorld, TxnAction>({ model: 'transactions', bounds: o.bounds, protocol: o.protocol, invariants: o.invariants }, o, options, checkpoint);
@@ -190,7 +190,7 @@ export function replayTransactions(file: string, io: Io): number {
 
 /** The `explore --model transactions ...` entry (src/cli/explore.ts dispatches here). */
 /** `checkpoint`: a resumed transactions search's checkpoint (read by the replication CLI, which `--resume` goes through first). */
-export async function runTransactionsExplore(args: readonly string[], io: Io, checkpoint?: DepthFirstCheckpoint): Promise<number> {
+export async function runTransactionsExplore(args: readonly string[], io: Io, checkpoint?: Checkpoint): Promise<number> {
   if (args.includes('--help')) {
     io.out(TRANSACTIONS_USAGE);
     return 0;
@@ -199,7 +199,7 @@ export async function runTransactionsExplore(args: readonly string[], io: Io, ch
   if (o.replay !== undefined) return replayTransactions(o.replay, io);
   if (checkpoint !== undefined && checkpoint.recipe.model === 'transactions') {
     const r = checkpoint.recipe;
-    Object.assign(o, { bounds: r.bounds, protocol: r.protocol, invariants: r.invariants, search: 'dfs' });
+    Object.assign(o, { bounds: r.bounds, protocol: r.protocol, invariants: r.invariants, ...searchOf(checkpoint) });
   }
   return runExplore(o, io, checkpoint);
 }

@@ -17,8 +17,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { InputError } from '../core/assert.ts';
 import type { Variant } from '../protocol/config.ts';
 import type { ExploreResult, Frontier } from '../../model/explore/bfs.ts';
-import { CAMPAIGN_USAGE, FRONTIER_USAGE, type CampaignArgs, type Search, campaignFields, checkCampaign, parseCampaignFlag, parseFrontier, parseSearch, parseVariant, pausedLine, searchLines, resumed, runSearch, searchOptions, traceHeading } from './explore-common.ts';
-import type { DepthFirstCheckpoint } from '../../model/explore/dfs-parallel.ts';
+import { CAMPAIGN_USAGE, FRONTIER_USAGE, type CampaignArgs, type Search, campaignFields, checkCampaign, parseCampaignFlag, parseFrontier, parseSearch, parseVariant, pausedLine, searchLines, resumed, runSearch, searchOf, searchOptions, traceHeading } from './explore-common.ts';
+import type { Checkpoint } from './explore-checkpoint.ts';
 import type { Action } from '../../model/explore/actions.ts';
 import { DEFAULT_REPLICATION_BOUNDS, REPLICATION_VARIANTS, type ReplicationBounds, replicationModel } from '../../model/explore/models/replication.ts';
 import { replayTrace, type TraceFile } from '../../model/explore/replay.ts';
@@ -122,8 +122,8 @@ export function parseExploreArgs(args: readonly string[]): ExploreArgs {
   }
   if (o.bounds.minIsr > o.bounds.replicas) throw new InputError(`--min-isr ${o.bounds.minIsr} exceeds --replicas ${o.bounds.replicas}`);
   if (o.resume !== undefined) {
-    const shaping = args.find((a) => a in BOUND_FLAGS || a in BUDGET_FLAGS || ['--variant', '--reduction', '--enable-idempotence', '--model'].includes(a));
-    if (shaping !== undefined) throw new InputError(`--resume takes the model and bounds from its checkpoint; do not give ${shaping}`);
+    const shaping = args.find((a) => a in BOUND_FLAGS || a in BUDGET_FLAGS || ['--variant', '--reduction', '--enable-idempotence', '--model', '--search', '--frontier'].includes(a));
+    if (shaping !== undefined) throw new InputError(`--resume takes the model, bounds and search from its checkpoint; do not give ${shaping}`);
     o.search = 'dfs';
   }
   checkCampaign(o);
@@ -166,7 +166,7 @@ export function traceFile(o: ExploreArgs, result: ExploreResult<World, Action>):
   return { model: 'replication', variant: o.variant, bounds: o.bounds, reduction: o.reduction, invariant: v.invariant, steps: v.steps.map((s) => ({ action: s.action, text: s.text })) };
 }
 
-async function runExplore(o: ExploreArgs, io: Io, checkpoint?: DepthFirstCheckpoint): Promise<number> {
+async function runExplore(o: ExploreArgs, io: Io, checkpoint?: Checkpoint): Promise<number> {
   if (!o.json) io.out(`explore ${o.model} | variant ${o.variant ?? 'none'} | ${describeBounds(o.bounds)}${o.reduction === 'none' ? '' : ` | reduction ${o.reduction}`}${o.search === 'bfs' ? '' : ` | ${o.search}`}${o.frontier === 'replay' ? ' | frontier replay' : ''}${o.workers > 1 ? ` | ${o.workers} threads` : ''}`);
   const options = searchOptions(io, o, 100_000);
   const result = await runSearch<World, Action>({ model: 'replication', bounds: o.bounds, variant: o.variant, reduction: o.reduction }, o, options, checkpoint);
@@ -250,7 +250,7 @@ export const command: Command = {
     if (checkpoint !== undefined) {
       const r = checkpoint.recipe;
       if (r.model !== 'replication') return runTransactionsExplore(args, io, checkpoint);
-      Object.assign(o, { bounds: r.bounds, variant: r.variant, reduction: r.reduction ?? 'none' });
+      Object.assign(o, { bounds: r.bounds, variant: r.variant, reduction: r.reduction ?? 'none', ...searchOf(checkpoint) });
     }
     return runExplore(o, io, checkpoint);
   },

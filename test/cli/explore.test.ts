@@ -120,7 +120,7 @@ describe('kafka-oracle explore', () => {
     writeFileSync(join(dir, 'truncated.checkpoint'), readFileSync(file).subarray(0, -3));
     const broken = await run('--resume', join(dir, 'truncated.checkpoint'));
     expect(broken.status).toBe(2);
-    expect(broken.stderr).toEqual([expect.stringMatching(/truncated\.checkpoint: \d+ bytes of fingerprints for \d+ states .*truncated or damaged/)]);
+    expect(broken.stderr).toEqual([expect.stringMatching(/truncated\.checkpoint: \d+ bytes of arrays for \d+ states \(8 per state expected\).*truncated or damaged/)]);
     const data = readFileSync(file);
     const newline = data.indexOf(10);
     const header = JSON.parse(data.subarray(0, newline).toString('utf8'));
@@ -130,6 +130,33 @@ describe('kafka-oracle explore', () => {
     const old = await run('--resume', join(dir, 'old.checkpoint'));
     expect(old.status).toBe(2);
     expect(old.stderr).toEqual([expect.stringMatching(/old\.checkpoint: its fingerprints were made with fingerprint version 1, and this build makes version 2: resume it with the build that wrote it/)]);
+  }, 180_000);
+
+  it('--checkpoint pauses a breadth-first search with a replayed frontier, --resume goes on in its level to the same totals', async () => {
+    const file = join(dir, 'bfs.checkpoint');
+    const args = ['--records', '1', ...NO_FAULTS, '--expirations', '1', '--timeouts', '1'];
+    const paused = await run(...args, '--frontier', 'replay', '--checkpoint', file, '--stop-after', '2', '--json');
+    expect(paused.status).toBe(0);
+    const first = JSON.parse(paused.stdout.join('\n'));
+    expect(first).toMatchObject({ search: 'bfs', frontier: 'replay', exhaustive: false, checkpoint: file });
+    expect(first.distinctStates).toBeLessThan(375_548);
+    const header = JSON.parse(readFileSync(file).subarray(0, readFileSync(file).indexOf(10)).toString('utf8'));
+    expect(header).toMatchObject({ search: 'bfs', distinctStates: first.distinctStates });
+    expect(header.level.first).toBeLessThanOrEqual(header.level.next);
+    const resumed = await run('--resume', file, '--workers', '2');
+    expect(resumed.status).toBe(0);
+    expect(resumed.stdout[0]).toMatch(/expirations 1, timeouts 1, lags 0 \| frontier replay \| 2 threads$/);
+    // The same states, transitions and breadth-first depth as the uninterrupted search.
+    expect(resumed.stdout.join('\n')).toMatch(/exhaustive: 375548 distinct states, 2146669 transitions, depth 33,/);
+    writeFileSync(join(dir, 'bfs-truncated.checkpoint'), readFileSync(file).subarray(0, -2));
+    const broken = await run('--resume', join(dir, 'bfs-truncated.checkpoint'));
+    expect(broken.status).toBe(2);
+    expect(broken.stderr).toEqual([expect.stringMatching(/bfs-truncated\.checkpoint: \d+ bytes of arrays for \d+ states \(14 per state expected\).*truncated or damaged/)]);
+    const held = await run(...args, '--checkpoint', file);
+    expect(held.status).toBe(2);
+    expect(held.stderr).toEqual(['kafka-oracle explore: --checkpoint and --resume need --search dfs or --frontier replay (a breadth-first search holding its frontier is not paused)']);
+    const shaped = await run('--resume', file, '--search', 'dfs');
+    expect(shaped.stderr).toEqual([expect.stringMatching(/--resume takes the model, bounds and search from its checkpoint; do not give --search/)]);
   }, 180_000);
 
   it('bad input: one line, exit 2', async () => {

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { explore } from '../../../model/explore/bfs.ts';
 import { DEFAULT_REPLICATION_BOUNDS, type ReplicationBounds, replicationModel } from '../../../model/explore/models/replication.ts';
-import { exploreParallel } from '../../../model/explore/parallel.ts';
+import { type BreadthFirstCheckpoint, exploreParallel } from '../../../model/explore/parallel.ts';
 import { NO_FAULTS, type Budget } from '../../../model/explore/world.ts';
 
 function bounds(records: number, budget: Partial<Budget>, idempotence = true): ReplicationBounds {
@@ -40,6 +40,31 @@ describe('parallel exploration', () => {
     expect(two.violation?.steps.length).toBe(one.violation?.steps.length);
     expect(two.exhaustive).toBe(false);
   }, 60_000);
+
+  it('a replayed frontier paused again and again, mid-level, and resumed each time, reaches the same totals', async () => {
+    const b = bounds(1, { timeouts: 1, drops: 1, crashes: 1 });
+    const recipe = { model: 'replication', bounds: b, variant: null } as const;
+    const whole = await exploreParallel(recipe, 2, { frontier: 'replay' });
+    let resume: BreadthFirstCheckpoint | undefined;
+    const levels: number[] = [];
+    for (let leg = 0; leg < 20; leg++) {
+      const controller = new AbortController();
+      const stopAt = (resume?.distinctStates ?? 0) + Math.ceil(whole.distinctStates / 8);
+      const onProgress = (p: { distinctStates: number }): void => (p.distinctStates >= stopAt ? controller.abort() : undefined);
+      const r = await exploreParallel(recipe, 2, { frontier: 'replay', progressEvery: 100, onProgress, signal: controller.signal, ...(resume === undefined ? {} : { resume }) });
+      if (r.checkpoint === undefined) {
+        expect(r).toMatchObject({ distinctStates: whole.distinctStates, transitions: whole.transitions, depth: whole.depth, exhaustive: true });
+        expect([...r.reached.keys()].sort()).toEqual([...whole.reached.keys()].sort());
+        break;
+      }
+      resume = r.checkpoint;
+      expect(resume.fingerprints).toHaveLength(2 * resume.distinctStates);
+      levels.push(resume.level.depth);
+    }
+    // It was paused at several depths, not only at level ends.
+    expect(levels.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(levels).size).toBeGreaterThanOrEqual(2);
+  }, 120_000);
 
   it('stops at the state budget', async () => {
     const two = await exploreParallel({ model: 'replication', bounds: bounds(2, { expirations: 2 }), variant: null }, 2, { maxStates: 2000 });
