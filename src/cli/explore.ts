@@ -3,8 +3,10 @@
  * `kafka-oracle explore --replay FILE`
  *
  * Breadth-first exploration of every interleaving of a bounded configuration of the
- * machines (model/explore); `--search dfs` explores the same states depth-first, keeping
- * only the current path, for bounds whose breadth-first frontier does not fit in memory. Prints progress (distinct states, depth, queue, states/s),
+ * machines (model/explore); `--frontier replay` keeps the breadth-first frontier as the
+ * tree of parent links instead of worlds, and `--search dfs` explores the same states
+ * depth-first, keeping only the current path: both for bounds whose held frontier does not
+ * fit in memory. Prints progress (distinct states, depth, queue, states/s),
  * then totals, the `sometimes` properties reached, and the shortest counterexample as a
  * numbered step list. `--trace FILE` writes the counterexample as JSON, which
  * `explore --replay FILE` re-runs through the same step functions, re-checking the
