@@ -13,58 +13,28 @@
  * not expanded. Resuming goes on from that id; the next level, part of it numbered before
  * the pause, is sorted whole when the level ends.
  */
-import { parentPort, workerData } from 'node:worker_threads';
-import { Admission } from './admission.ts';
-import { fingerprint } from './fingerprint.ts';
-import { buildModel } from './models/registry.ts';
-import type { WorkerDone, WorkerInput, WorkerProgress } from './parallel-worker.ts';
-import { CLAIMED, LEVEL_END, NEXT_ID, PAUSED, PAUSE_DEPTH, PAUSE_END, PAUSE_FIRST, PAUSE_NEXT, Shared, VIOLATION_ID } from './shared.ts';
+import { workerData } from 'node:worker_threads';
+import { LevelThread, STOPPED, VISITED } from './level-thread.ts';
+import type { WorkerInput } from './parallel-worker.ts';
+import { CLAIMED, HALTED, LEVEL_END, NEXT_ID, PAUSED, PAUSE_DEPTH, PAUSE_END, PAUSE_FIRST, PAUSE_NEXT } from './shared.ts';
 import { TreeWalk } from './tree-walk.ts';
 
 /** Ids of a level a thread claims at a time: small enough to balance, large enough that claims are rare. */
 const CHUNK = 64;
 
-const input = workerData as WorkerInput;
-const model = buildModel(input.recipe);
-const shared = new Shared(input.buffers);
-const print = model.fingerprint === undefined ? (s: unknown) => fingerprint(model.key(s)) : model.fingerprint.bind(model);
-const admission = new Admission(model);
+const thread = new LevelThread(workerData as WorkerInput);
+const { model, shared, input } = thread;
 const walk = new TreeWalk(model, shared);
-let transitions = 0;
-let violation: { invariant: string; witness: string } | undefined;
-let nextReport = input.progressEvery;
-
-/** The state budget is spent: the search stops. */
-function full(): false {
-  shared.stop(2);
-  return false;
-}
 
 /** Expands the world numbered `id`, at `depth`; false when the search must stop. */
 function expand(id: number, depth: number, first: number): boolean {
   const state = walk.at(id, depth);
   const actions = walk.enabled(depth);
   for (let a = 0; a < actions.length; a++) {
-    const successor = model.next(state, actions[a]);
-    transitions++;
-    if (successor === null || !shared.add(print(successor))) continue;
-    const sid = Atomics.add(shared.control, NEXT_ID, 1);
-    if (sid >= shared.capacity) return full();
-    shared.link(sid, id, a);
-    const found = admission.admit(successor, depth + 1);
-    if (found !== undefined) {
-      if (shared.stop(1)) {
-        Atomics.store(shared.control, VIOLATION_ID, sid);
-        violation = found;
-      }
-      return false;
-    }
-    if (sid + 1 >= shared.capacity) return full();
-    if (input.index === 0 && sid >= nextReport) {
-      nextReport += input.progressEvery;
-      const queue = sid + 1 - first - Atomics.load(shared.control, CLAIMED);
-      parentPort?.postMessage({ type: 'progress', distinctStates: sid + 1, depth: depth + 1, queue: Math.max(queue, 0) } satisfies WorkerProgress);
-    }
+    const sid = thread.insert(model.next(state, actions[a]), id, a, depth + 1);
+    if (sid === VISITED) continue;
+    if (sid === STOPPED) return false;
+    if (thread.due(sid)) thread.report(sid, depth + 1, sid + 1 - first - Atomics.load(shared.control, CLAIMED));
   }
   return true;
 }
@@ -108,20 +78,23 @@ function run(): void {
   let depth = input.level?.depth ?? 0;
   while (first < end) {
     expandLevel(first, end, depth);
+    // Read once, by the last thread at the barrier, for all: the next level's end (a thread
+    // past the barrier numbers more states) and whether to stop (the main thread may pause
+    // at any time, and a thread that stopped alone would leave the others at the next barrier).
     shared.barrier(input.workers, () => {
-      if (shared.stopped() === PAUSED) notePause(first, end, depth);
+      const stop = shared.stopped();
+      Atomics.store(shared.control, HALTED, stop);
+      if (stop === PAUSED) notePause(first, end, depth);
       Atomics.store(shared.control, CLAIMED, 0);
-      // The next level ends where the states numbered so far end: read once, here, since a thread past the barrier numbers more.
       Atomics.store(shared.control, LEVEL_END, Atomics.load(shared.control, NEXT_ID));
-      if (shared.stopped() === 0) sortLevel(end, Atomics.load(shared.control, LEVEL_END));
+      if (stop === 0) sortLevel(end, Atomics.load(shared.control, LEVEL_END));
     });
-    if (shared.stopped() !== 0) break;
+    if (Atomics.load(shared.control, HALTED) !== 0) break;
     first = end;
     end = Atomics.load(shared.control, LEVEL_END);
     depth++;
   }
-  const done: WorkerDone = { type: 'done', transitions, deepest: admission.deepest, reached: [...admission.reached], replayed: walk.steps, ...(violation === undefined ? {} : { violation }) };
-  parentPort?.postMessage(done);
+  thread.done(walk.steps);
 }
 
 run();

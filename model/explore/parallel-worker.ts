@@ -8,11 +8,10 @@
  * states by replaying their paths (parent pointers are shared) from the initial state.
  * Levels stay whole, so the first violation is still at the smallest depth.
  */
-import { parentPort, workerData } from 'node:worker_threads';
-import { Admission } from './admission.ts';
-import { fingerprint } from './fingerprint.ts';
-import { type ModelRecipe, buildModel } from './models/registry.ts';
-import { FRONTIER, MAILBOX_FILL, MAILBOX_TAKEN, NEXT_ID, Shared, type SharedBuffers, VIOLATION_ID } from './shared.ts';
+import { workerData } from 'node:worker_threads';
+import { LevelThread, STOPPED, VISITED } from './level-thread.ts';
+import type { ModelRecipe } from './models/registry.ts';
+import { FRONTIER, MAILBOX_FILL, MAILBOX_TAKEN, type SharedBuffers } from './shared.ts';
 
 export interface WorkerInput {
   readonly recipe: ModelRecipe;
@@ -57,15 +56,9 @@ interface Entry {
   readonly state: unknown;
 }
 
-const input = workerData as WorkerInput;
-const model = buildModel(input.recipe);
-const shared = new Shared(input.buffers);
-const print = model.fingerprint === undefined ? (s: unknown) => fingerprint(model.key(s)) : model.fingerprint.bind(model);
-const admission = new Admission(model);
-let transitions = 0;
+const thread = new LevelThread(workerData as WorkerInput);
+const { model, shared, input } = thread;
 let replayed = 0;
-let violation: { invariant: string; witness: string } | undefined;
-let nextReport = input.progressEvery;
 let queue = 0;
 
 /** Expands this thread's part of one level; returns the successors it owns. */
@@ -77,31 +70,11 @@ function expand(frontier: readonly Entry[], depth: number): Entry[] {
     const actions = model.actions(state);
     for (let a = 0; a < actions.length; a++) {
       const successor = model.next(state, actions[a]);
-      transitions++;
-      if (successor === null || !shared.add(print(successor))) continue;
-      const sid = Atomics.add(shared.control, NEXT_ID, 1);
-      if (sid >= shared.capacity) {
-        shared.stop(2);
-        return next;
-      }
-      shared.link(sid, id, a);
-      const found = admission.admit(successor, depth + 1);
-      if (found !== undefined) {
-        if (shared.stop(1)) {
-          Atomics.store(shared.control, VIOLATION_ID, sid);
-          violation = found;
-        }
-        return next;
-      }
+      const sid = thread.insert(successor, id, a, depth + 1);
+      if (sid === VISITED) continue;
+      if (sid === STOPPED) return next;
       next.push({ id: sid, state: successor });
-      if (sid + 1 >= shared.capacity) {
-        shared.stop(2);
-        return next;
-      }
-      if (input.index === 0 && sid >= nextReport) {
-        nextReport += input.progressEvery;
-        parentPort?.postMessage({ type: 'progress', distinctStates: sid + 1, depth: depth + 1, queue: queue - i + next.length } satisfies WorkerProgress);
-      }
+      if (thread.due(sid)) thread.report(sid, depth + 1, queue - i + next.length);
     }
   }
   return next;
@@ -177,8 +150,7 @@ function run(): void {
     frontier = rebalance(next, sizes, total);
     depth++;
   }
-  const done: WorkerDone = { type: 'done', transitions, deepest: admission.deepest, reached: [...admission.reached], replayed, ...(violation === undefined ? {} : { violation }) };
-  parentPort?.postMessage(done);
+  thread.done(replayed);
 }
 
 run();

@@ -18,7 +18,7 @@ import { fingerprint } from './fingerprint.ts';
 import { type ModelRecipe, buildModel } from './models/registry.ts';
 import type { PausedLevel, WorkerDone, WorkerInput } from './parallel-worker.ts';
 import { runThreads } from './threads.ts';
-import { CLAIMED, NEXT_ID, PAUSED, PAUSE_DEPTH, PAUSE_END, PAUSE_FIRST, PAUSE_NEXT, STOP, Shared, SharedTable, VIOLATION_ID, allocate } from './shared.ts';
+import { CLAIMED, HALTED, NEXT_ID, PAUSED, PAUSE_DEPTH, PAUSE_END, PAUSE_FIRST, PAUSE_NEXT, STOP, Shared, SharedTable, VIOLATION_ID, allocate } from './shared.ts';
 
 /** States the shared arrays hold when no `maxStates` is given (about 1 GB of address space, touched as used). */
 export const DEFAULT_CAPACITY = 1 << 25;
@@ -96,7 +96,8 @@ export async function exploreParallel(recipe: ModelRecipe, workers: number, opti
     found ??= d.violation;
     for (const [name, r] of d.reached) admission.note(name, r.witness, r.depth);
   }
-  const stop = shared.control[STOP] as number;
+  // The replaying threads all stop on the flag as read at their last barrier: a pause that came after it did not happen.
+  const stop = shared.control[replayed ? HALTED : STOP] as number;
   const distinctStates = Math.min(shared.control[NEXT_ID] as number, capacity);
   const visitedBytes = buffers.table.byteLength * (distinctStates / capacity) + 6 * distinctStates;
   const seconds = (resume?.seconds ?? 0) + (now() - started) / 1000;

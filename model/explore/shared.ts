@@ -31,6 +31,8 @@ export const PAUSE_FIRST = 9;
 export const PAUSE_END = 10;
 export const PAUSE_NEXT = 11;
 export const PAUSE_DEPTH = 12;
+/** ... and the stop flag as the last thread at the latest barrier read it: what every thread, and the main thread at the end, goes by. */
+export const HALTED = 13;
 /** Per worker w: the size of its next frontier at FRONTIER + w. */
 export const FRONTIER = 16;
 const CONTROL_SLOTS = 16 + 64;
