@@ -29,12 +29,8 @@ import { DFS_STATES, DFS_STOP, FULL, MAILBOX_WORDS, PAUSED, SharedTable, WANT, a
 /** States the shared table holds when no `maxStates` is given (2 GiB of table, touched as used). */
 export const DEFAULT_DFS_CAPACITY = 1 << 27;
 
-/**
- * A paused search (`signal` aborted): the visited set's fingerprints, the work every thread
- * had left (paths of untaken shares), and the totals so far. Resuming from it explores
- * exactly the states the uninterrupted search would have (test/model/explore/dfs.test.ts).
- */
-export interface DepthFirstCheckpoint {
+/** What every paused search keeps (this one's and parallel.ts's breadth-first one with a replayed frontier): the model, the totals so far, the visited set. */
+export interface CheckpointTotals {
   readonly recipe: ModelRecipe;
   /** The state budget the table was sized for (a resumed search keeps it unless given another). */
   readonly capacity: number;
@@ -43,9 +39,17 @@ export interface DepthFirstCheckpoint {
   readonly deepest: number;
   readonly seconds: number;
   readonly reached: readonly [string, { witness: string; depth: number }][];
-  readonly paths: readonly Path[];
   /** (hi, lo) pairs as the shared table stores them. */
   readonly fingerprints: Int32Array;
+}
+
+/**
+ * A paused search (`signal` aborted): the visited set's fingerprints, the work every thread
+ * had left (paths of untaken shares), and the totals so far. Resuming from it explores
+ * exactly the states the uninterrupted search would have (test/model/explore/dfs.test.ts).
+ */
+export interface DepthFirstCheckpoint extends CheckpointTotals {
+  readonly paths: readonly Path[];
 }
 
 export interface DepthFirstOptions extends ExploreOptions {

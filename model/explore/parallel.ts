@@ -13,6 +13,7 @@
  */
 import { assert } from '../../src/core/assert.ts';
 import { type ExploreOptions, type ExploreResult, replayPath } from './bfs.ts';
+import type { CheckpointTotals } from './dfs-parallel.ts';
 import { Admission } from './admission.ts';
 import { fingerprint } from './fingerprint.ts';
 import { type ModelRecipe, buildModel } from './models/registry.ts';
@@ -28,19 +29,10 @@ export const DEFAULT_CAPACITY = 1 << 25;
  * every state's parent and action index (the tree the levels are rebuilt from), the level
  * it was in and how far that level was expanded, and the totals so far.
  */
-export interface BreadthFirstCheckpoint {
+export interface BreadthFirstCheckpoint extends CheckpointTotals {
   readonly search: 'bfs';
-  readonly recipe: ModelRecipe;
-  readonly capacity: number;
-  readonly distinctStates: number;
-  readonly transitions: number;
-  readonly deepest: number;
-  readonly seconds: number;
   readonly replaySteps: number;
-  readonly reached: readonly [string, { witness: string; depth: number }][];
   readonly level: PausedLevel;
-  /** (hi, lo) pairs as the shared table stores them. */
-  readonly fingerprints: Int32Array;
   /** Per state id, its parent's id and the index of the action that reached it. */
   readonly parents: Int32Array;
   readonly actions: Uint16Array;
