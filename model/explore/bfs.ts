@@ -10,7 +10,8 @@
  * are kept, plus, per state, its parent's number and the index of the action that reached
  * it (Int32Array + Uint16Array, 6 bytes): the counterexample is rebuilt by replaying the
  * action indices from the initial state, which also re-checks that the model is
- * deterministic.
+ * deterministic. The level being expanded is held as worlds, or with `frontier: 'replay'`
+ * not held at all: each of its worlds is rebuilt from those links (tree-walk.ts).
  */
 import { assert } from '../../src/core/assert.ts';
 import { Admission } from './admission.ts';
