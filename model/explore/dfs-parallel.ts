@@ -127,8 +127,7 @@ export async function exploreDepthFirstParallel(recipe: ModelRecipe, workers: nu
 
 /** Loads a checkpoint's visited set, count and `sometimes` properties. */
 function restore(from: DepthFirstCheckpoint, table: SharedTable, control: Int32Array, admission: Admission<unknown>): void {
-  const fps = from.fingerprints;
-  for (let i = 0; i < fps.length; i += 2) table.add({ hi: fps[i] as number, lo: fps[i + 1] as number });
+  table.addAll(from.fingerprints);
   control[DFS_STATES] = from.distinctStates;
   admission.deepest = from.deepest;
   for (const [name, r] of from.reached) admission.note(name, r.witness, r.depth);

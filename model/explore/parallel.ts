@@ -19,7 +19,7 @@ import { fingerprint } from './fingerprint.ts';
 import { type ModelRecipe, buildModel } from './models/registry.ts';
 import type { PausedLevel, WorkerDone, WorkerInput } from './parallel-worker.ts';
 import { runThreads } from './threads.ts';
-import { CLAIMED, HALTED, NEXT_ID, PAUSED, PAUSE_DEPTH, PAUSE_END, PAUSE_FIRST, PAUSE_NEXT, STOP, Shared, SharedTable, VIOLATION_ID, allocate } from './shared.ts';
+import { CLAIMED, HALTED, NEXT_ID, PAUSED, PAUSE_DEPTH, PAUSE_END, PAUSE_FIRST, PAUSE_NEXT, STOP, Shared, VIOLATION_ID, allocate } from './shared.ts';
 
 /** States the shared arrays hold when no `maxStates` is given (about 1 GB of address space, touched as used). */
 export const DEFAULT_CAPACITY = 1 << 25;
@@ -102,8 +102,7 @@ export async function exploreParallel(recipe: ModelRecipe, workers: number, opti
 
 /** Loads a checkpoint's visited set, tree and `sometimes` properties, and how far its level was expanded. */
 function restore(from: BreadthFirstCheckpoint, shared: Shared, admission: Admission<unknown>): void {
-  const fps = from.fingerprints;
-  for (let i = 0; i < fps.length; i += 2) shared.add({ hi: fps[i] as number, lo: fps[i + 1] as number });
+  shared.addAll(from.fingerprints);
   shared.parents.set(from.parents);
   shared.actions.set(from.actions);
   shared.control[NEXT_ID] = from.distinctStates;
@@ -116,7 +115,7 @@ function restore(from: BreadthFirstCheckpoint, shared: Shared, admission: Admiss
 function checkpointOf(recipe: ModelRecipe, capacity: number, shared: Shared, totals: { distinctStates: number; transitions: number; depth: number; seconds: number; replaySteps: number; reached: Admission<unknown>['reached'] }): BreadthFirstCheckpoint {
   const { control } = shared;
   const states = control[NEXT_ID] as number;
-  const fingerprints = new SharedTable(shared.table.buffer as SharedArrayBuffer).entries();
+  const fingerprints = shared.entries();
   assert(fingerprints.length === 2 * states, 'a paused table holds one fingerprint per state numbered');
   const level = { first: control[PAUSE_FIRST] as number, end: control[PAUSE_END] as number, next: control[PAUSE_NEXT] as number, depth: control[PAUSE_DEPTH] as number };
   return { search: 'bfs', recipe, capacity, distinctStates: states, transitions: totals.transitions, deepest: totals.depth, seconds: totals.seconds, replaySteps: totals.replaySteps, reached: [...totals.reached], level, fingerprints, parents: shared.parents.slice(0, states), actions: shared.actions.slice(0, states) };

@@ -117,6 +117,11 @@ export class SharedTable {
     }
   }
 
+  /** Inserts every (hi, lo) pair of `pairs` (a checkpoint's `entries`). */
+  addAll(pairs: Int32Array): void {
+    for (let i = 0; i < pairs.length; i += 2) this.add({ hi: pairs[i] as number, lo: pairs[i + 1] as number });
+  }
+
   /** The fingerprints held, as (hi, lo) word pairs (read when no thread is inserting). */
   entries(): Int32Array {
     let count = 0;
@@ -155,6 +160,15 @@ export class Shared {
   /** Inserts `fp`; true when this thread inserted it first. */
   add(fp: Fingerprint): boolean {
     return this.fingerprints.add(fp);
+  }
+
+  /** The visited set's fingerprints (shared.ts `SharedTable.entries`), and back. */
+  entries(): Int32Array {
+    return this.fingerprints.entries();
+  }
+
+  addAll(pairs: Int32Array): void {
+    this.fingerprints.addAll(pairs);
   }
 
   /** Records how state `id` was reached. */
